@@ -1,0 +1,103 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "datasync-emulator",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "datasync-emulator", targets: ["datasync-emulator"]),
+        .library(name: "DataSyncHTTP", targets: ["DataSyncHTTP"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+    ],
+    targets: [
+        // Pure domain: resources, names, states, errors, clock. Foundation only.
+        .target(
+            name: "DataSyncModel",
+            swiftSettings: swiftSettings
+        ),
+        // The emulator's own state in SQLite, behind intention-named, transaction-scoped methods.
+        .target(
+            name: "DataSyncStore",
+            dependencies: [
+                "DataSyncModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Operation semantics: validation, state changes, long-running operations. Knows no HTTP.
+        .target(
+            name: "DataSyncHandlers",
+            dependencies: [
+                "DataSyncModel",
+                "DataSyncStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The emulator's own certificate authority, for HTTPS that real clients trust.
+        .target(
+            name: "EmulatorTLS",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // ARM conventions: error envelope, api-versions, request ids. Knows nothing of Data Sync.
+        .target(
+            name: "ARMConventions",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The Hummingbird edge: routes, wire shapes per api-version, the control API.
+        .target(
+            name: "DataSyncHTTP",
+            dependencies: [
+                "ARMConventions",
+                "DataSyncHandlers",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "datasync-emulator",
+            dependencies: [
+                "DataSyncHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DataSyncTests",
+            dependencies: [
+                "DataSyncHTTP",
+                "datasync-emulator",
+                "EmulatorTLS",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,81 @@
+import ARMConventions
+import DataSyncHandlers
+import DataSyncModel
+import DataSyncStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Builds the emulator: opens its state, wires handlers to routes, and returns a Hummingbird application.
+///
+/// This is the one place where concrete types are chosen. The executable only parses flags and calls it;
+/// tests call it with their own clock.
+/// - Parameters:
+///   - configuration: the parsed command line.
+///   - clock: the emulator's time source.
+///   - onReady: called once with the base URL when the listener is bound (the readiness line).
+/// - Throws: ``StateStoreError`` when the state cannot be opened.
+public func buildApplication(
+    _ configuration: EmulatorConfiguration,
+    clock: EmulatorClock = EmulatorClock(),
+    onReady: @escaping @Sendable (String) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    var logger = Logger(label: "datasync-emulator")
+    logger.logLevel = configuration.logLevel
+    let store = try StateStore.open(directory: configuration.dataDirectory)
+    let router = buildRouter(configuration, store: store, clock: clock)
+    let scheme = "http"
+    return Application(
+        router: router,
+        configuration: ApplicationConfiguration(
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: "datasync-emulator"
+        ),
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+            await onReady("\(scheme)://\(host):\(port)")
+        },
+        logger: logger
+    )
+}
+
+/// The router of the emulator: the control API, then every ARM path through one route table.
+func buildRouter(
+    _ configuration: EmulatorConfiguration,
+    store: StateStore,
+    clock: EmulatorClock
+) -> Router<EmulatorRequestContext> {
+    let environment = HandlerEnvironment(
+        store: store,
+        clock: clock,
+        location: configuration.location,
+        operationDelay: configuration.operationDelay
+    )
+    let responder = LongRunningResponder(
+        style: configuration.longRunningStyle,
+        retryAfter: configuration.retryAfter,
+        location: configuration.location
+    )
+    var table = ARMRouteTable(policy: configuration.apiVersionPolicy, scheme: "http")
+    SyncGroupController(handler: SyncGroupHandler(environment: environment), responder: responder)
+        .addRoutes(to: &table)
+    SyncMemberController(handler: SyncMemberHandler(environment: environment), responder: responder)
+        .addRoutes(to: &table)
+    SyncAgentController(handler: SyncAgentHandler(environment: environment), responder: responder)
+        .addRoutes(to: &table)
+    OperationResultsController(handler: OperationHandler(environment: environment), responder: responder)
+        .addRoutes(to: &table)
+
+    let router = Router(context: EmulatorRequestContext.self)
+    router.add(middleware: ARMRequestMiddleware())
+    EmulatorControlController(store: store).addRoutes(to: router)
+    let routes = table
+    for method in [HTTPRequest.Method.get, .put, .patch, .post, .delete, .head, .options] {
+        router.on("**", method: method) { request, context in
+            try await routes.dispatch(request, context: context)
+        }
+    }
+    return router
+}

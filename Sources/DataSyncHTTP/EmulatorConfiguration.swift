@@ -1,0 +1,50 @@
+import ARMConventions
+import Foundation
+import Logging
+
+/// Everything the command line decides, in one value; `buildApplication` turns it into a server.
+public struct EmulatorConfiguration: Sendable {
+    /// How writes answer: with 202 and polling as the live service does, or directly.
+    public enum LongRunningStyle: String, Sendable, CaseIterable {
+        case async
+        case sync
+    }
+
+    public var host: String
+    public var port: Int
+    /// Where state lives; `nil` keeps everything in memory.
+    public var dataDirectory: URL?
+    /// The poll delay told to clients, in seconds.
+    public var retryAfter: TimeInterval
+    /// How long an operation stays in progress, in seconds.
+    public var operationDelay: TimeInterval
+    public var longRunningStyle: LongRunningStyle
+    public var apiVersionPolicy: APIVersionPolicy
+    public var location: String
+    public var logLevel: Logger.Level
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 10880,
+        dataDirectory: URL? = nil,
+        retryAfter: TimeInterval = 0.01,
+        operationDelay: TimeInterval = 0,
+        longRunningStyle: LongRunningStyle = .async,
+        apiVersionPolicy: APIVersionPolicy = .nearest,
+        location: String = "westus2",
+        logLevel: Logger.Level = .info
+    ) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.retryAfter = retryAfter
+        self.operationDelay = operationDelay
+        self.longRunningStyle = longRunningStyle
+        self.apiVersionPolicy = apiVersionPolicy
+        self.location = location
+        self.logLevel = logLevel
+    }
+}
+
+/// The emulator's version, reported by `/_emulator/health`.
+public let emulatorVersion = "0.1.0"

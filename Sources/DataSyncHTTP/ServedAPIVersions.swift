@@ -1,0 +1,44 @@
+import ARMConventions
+
+/// The api-versions served per resource type, from the contract's presence table, and what each adds to
+/// the wire shape. This file is the one place that decides api-version shaping.
+enum ServedAPIVersions {
+    static let all: [APIVersion] = [
+        "2015-05-01-preview", "2019-06-01-preview", "2020-02-02-preview", "2020-08-01-preview",
+        "2020-11-01-preview", "2021-02-01-preview", "2021-05-01-preview", "2021-08-01-preview",
+        "2021-11-01-preview", "2021-11-01", "2022-02-01-preview", "2022-05-01-preview", "2022-08-01-preview",
+        "2022-11-01-preview", "2023-02-01-preview", "2023-05-01-preview", "2023-08-01-preview", "2023-08-01",
+        "2024-05-01-preview", "2024-11-01-preview", "2025-01-01", "2025-02-01-preview", "2025-08-01-preview",
+    ].map { APIVersion($0)! }
+
+    /// 2019-06-01-preview has no sync agent contract.
+    static let syncAgents = all.filter { $0.rawValue != "2019-06-01-preview" }
+
+    /// The versions for each resource type, as `/_emulator/api-versions` reports them.
+    static let byResourceType: [(type: String, versions: [APIVersion])] = [
+        ("Microsoft.Sql/servers/databases/syncGroups", all),
+        ("Microsoft.Sql/servers/databases/syncGroups/syncMembers", all),
+        ("Microsoft.Sql/servers/syncAgents", syncAgents),
+        ("Microsoft.Sql/locations/syncDatabaseIds", all),
+        ("Microsoft.Sql/locations/syncGroupOperationResults", all),
+        ("Microsoft.Sql/locations/syncGroupAzureAsyncOperation", all),
+        ("Microsoft.Sql/locations/syncMemberOperationResults", all),
+        ("Microsoft.Sql/locations/syncAgentOperationResults", syncAgents),
+    ]
+}
+
+/// What a served api-version adds to the wire, from the contract's change log (§3.2).
+struct WireFeatures: Sendable {
+    /// `usePrivateLinkConnection`, and `syncMemberAzureDatabaseResourceId` on members.
+    let privateLink: Bool
+    /// `sku`, `enableConflictLogging`, `conflictLoggingRetentionInDays`, `privateEndpointName`.
+    let conflictLoggingAndSku: Bool
+    /// `identity` on groups and members, and `Azure-AsyncOperation` on group writes.
+    let identity: Bool
+
+    init(_ version: APIVersion) {
+        self.privateLink = version >= APIVersion("2019-06-01-preview")!
+        self.conflictLoggingAndSku = version >= APIVersion("2020-02-02-preview")!
+        self.identity = version >= APIVersion("2025-02-01-preview")!
+    }
+}

@@ -1,0 +1,137 @@
+import ARMConventions
+import DataSyncHandlers
+import DataSyncModel
+import Foundation
+import Hummingbird
+
+/// The sync group routes (`SyncGroups_*`): decode, call ``SyncGroupHandler``, render.
+struct SyncGroupController: Sendable {
+    let handler: SyncGroupHandler
+    let responder: LongRunningResponder
+
+    static let database = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}"
+    static let group = database + "/syncGroups/{syncGroupName}"
+
+    func addRoutes(to table: inout ARMRouteTable) {
+        table.on(.get, "/subscriptions/{subscriptionId}/providers/Microsoft.Sql/locations/{locationName}/syncDatabaseIds", self.listSyncDatabaseIDs)
+        table.on(.get, Self.database + "/syncGroups", self.listByDatabase)
+        table.on(.get, Self.group, self.get)
+        table.on(.put, Self.group, self.createOrUpdate)
+        table.on(.patch, Self.group, self.update)
+        table.on(.delete, Self.group, self.delete)
+        table.on(.post, Self.group + "/cancelSync", self.cancelSync)
+        table.on(.post, Self.group + "/triggerSync", self.triggerSync)
+        table.on(.post, Self.group + "/refreshHubSchema", self.refreshHubSchema)
+        table.on(.get, Self.group + "/hubSchemas", self.listHubSchemas)
+        table.on(.get, Self.group + "/logs", self.listLogs)
+    }
+
+    @Sendable func listSyncDatabaseIDs(_ call: ARMCall) async throws -> Response {
+        let subscription = try call.name("subscriptionId", .subscription)
+        let location = try call.name("locationName", .location)
+        let ids = try await self.handler.listSyncDatabaseIDs(subscriptionID: subscription, location: location.value)
+        return jsonResponse(.ok, Wire.list(ids.map { .object(["id": .string($0)]) }, nextLink: nil))
+    }
+
+    @Sendable func listByDatabase(_ call: ARMCall) async throws -> Response {
+        let page = try await self.handler.list(in: try call.databasePath(), pageToken: call.query("$skipToken"))
+        let wire = Wire(call.apiVersion)
+        return jsonResponse(.ok, Wire.list(page.items.map { wire.group($0, view: .get) }, nextLink: nextLink(call, page.nextToken)))
+    }
+
+    @Sendable func get(_ call: ARMCall) async throws -> Response {
+        jsonResponse(.ok, Wire(call.apiVersion).group(try await self.handler.get(try call.syncGroupPath()), view: .get))
+    }
+
+    @Sendable func createOrUpdate(_ call: ARMCall) async throws -> Response {
+        let path = try call.syncGroupPath()
+        let settings = try WireDecoder(features: call.features).groupSettings(try await call.jsonBody())
+        guard settings != SyncGroupSettings() else { throw DataSyncError.emptyRequestBody(.syncGroup) }
+        let operation = try await self.handler.createOrUpdate(path, settings: settings, operationID: call.operationID)
+        return self.responder.accepted(operation, call: call)
+    }
+
+    @Sendable func update(_ call: ARMCall) async throws -> Response {
+        let path = try call.syncGroupPath()
+        let patch = try WireDecoder(features: call.features).groupSettings(try await call.jsonBody())
+        let operation = try await self.handler.patch(path, patch: patch, operationID: call.operationID)
+        return self.responder.accepted(operation, call: call)
+    }
+
+    @Sendable func delete(_ call: ARMCall) async throws -> Response {
+        guard let operation = try await self.handler.delete(try call.syncGroupPath(), operationID: call.operationID) else {
+            return emptyResponse(.noContent)
+        }
+        return self.responder.accepted(operation, call: call)
+    }
+
+    @Sendable func cancelSync(_ call: ARMCall) async throws -> Response {
+        try await self.handler.cancelSync(try call.syncGroupPath())
+        return emptyResponse(.ok)
+    }
+
+    @Sendable func triggerSync(_ call: ARMCall) async throws -> Response {
+        try await self.handler.triggerSync(try call.syncGroupPath())
+        return emptyResponse(.ok)
+    }
+
+    @Sendable func refreshHubSchema(_ call: ARMCall) async throws -> Response {
+        let operation = try await self.handler.refreshHubSchema(try call.syncGroupPath(), operationID: call.operationID)
+        return self.responder.accepted(operation, call: call, forceAsync: true)
+    }
+
+    @Sendable func listHubSchemas(_ call: ARMCall) async throws -> Response {
+        let schemas = try await self.handler.listHubSchemas(try call.syncGroupPath())
+        let wire = Wire(call.apiVersion)
+        return jsonResponse(.ok, Wire.list(schemas.map(wire.fullSchema), nextLink: nil))
+    }
+
+    @Sendable func listLogs(_ call: ARMCall) async throws -> Response {
+        let path = try call.syncGroupPath()
+        let start = try Self.time(call, "startTime")
+        let end = try Self.time(call, "endTime")
+        guard let typeText = call.query("type") else {
+            throw DataSyncError.invalidParameterValue("type", "is required: one of 'All', 'Error', 'Warning', 'Success'.")
+        }
+        guard let type = SyncLogType.allCases.first(where: { $0.rawValue.lowercased() == typeText.lowercased() }) else {
+            throw DataSyncError.invalidParameterValue("type", "must be one of 'All', 'Error', 'Warning', 'Success'; got '\(typeText)'.")
+        }
+        let page = try await self.handler.listLogs(
+            path,
+            start: start,
+            end: end,
+            type: type,
+            continuation: call.query("continuationToken")
+        )
+        let wire = Wire(call.apiVersion)
+        let next = page.nextToken.map { nextURL(call, replacing: "continuationToken", with: $0) }
+        return jsonResponse(.ok, Wire.list(page.items.map(wire.logEntry), nextLink: next))
+    }
+
+    private static func time(_ call: ARMCall, _ name: String) throws -> Date {
+        guard let text = call.query(name) else {
+            throw DataSyncError.invalidParameterValue(name, "is required.")
+        }
+        guard let date = WireDate.parse(text) else {
+            throw DataSyncError.invalidParameterValue(name, "must be an ISO 8601 date and time; got '\(text)'.")
+        }
+        return date
+    }
+}
+
+/// The `nextLink` of a list page: the same URL with `$skipToken`.
+func nextLink(_ call: ARMCall, _ token: String?) -> String? {
+    token.map { nextURL(call, replacing: "$skipToken", with: $0) }
+}
+
+/// The request's absolute URL with the query parameter `name` set to `value`.
+func nextURL(_ call: ARMCall, replacing name: String, with value: String) -> String {
+    let host = call.request.head.authority ?? "127.0.0.1"
+    var items = (call.request.uri.query ?? "").split(separator: "&").filter { item in
+        let key = item.split(separator: "=", maxSplits: 1).first.map { String($0).removingPercentEncoding ?? String($0) }
+        return key?.lowercased() != name.lowercased()
+    }.map(String.init)
+    let encoded = value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value
+    items.append("\(name)=\(encoded)")
+    return "\(call.scheme)://\(host)\(call.request.uri.path)?\(items.joined(separator: "&"))"
+}

@@ -1,0 +1,66 @@
+import ARMConventions
+import DataSyncHandlers
+import DataSyncModel
+import Foundation
+import Hummingbird
+
+/// The sync member routes (`SyncMembers_*`): decode, call ``SyncMemberHandler``, render.
+struct SyncMemberController: Sendable {
+    let handler: SyncMemberHandler
+    let responder: LongRunningResponder
+
+    static let member = SyncGroupController.group + "/syncMembers/{syncMemberName}"
+
+    func addRoutes(to table: inout ARMRouteTable) {
+        table.on(.get, SyncGroupController.group + "/syncMembers", self.listBySyncGroup)
+        table.on(.get, Self.member, self.get)
+        table.on(.put, Self.member, self.createOrUpdate)
+        table.on(.patch, Self.member, self.update)
+        table.on(.delete, Self.member, self.delete)
+        table.on(.post, Self.member + "/refreshSchema", self.refreshMemberSchema)
+        table.on(.get, Self.member + "/schemas", self.listMemberSchemas)
+    }
+
+    @Sendable func listBySyncGroup(_ call: ARMCall) async throws -> Response {
+        let page = try await self.handler.list(in: try call.syncGroupPath(), pageToken: call.query("$skipToken"))
+        let wire = Wire(call.apiVersion)
+        return jsonResponse(.ok, Wire.list(page.items.map { wire.member($0, view: .get) }, nextLink: nextLink(call, page.nextToken)))
+    }
+
+    @Sendable func get(_ call: ARMCall) async throws -> Response {
+        jsonResponse(.ok, Wire(call.apiVersion).member(try await self.handler.get(try call.syncMemberPath()), view: .get))
+    }
+
+    @Sendable func createOrUpdate(_ call: ARMCall) async throws -> Response {
+        let path = try call.syncMemberPath()
+        let settings = try WireDecoder(features: call.features).memberSettings(try await call.jsonBody())
+        guard settings != SyncMemberSettings() else { throw DataSyncError.emptyRequestBody(.syncMember) }
+        let operation = try await self.handler.createOrUpdate(path, settings: settings, operationID: call.operationID)
+        return self.responder.accepted(operation, call: call)
+    }
+
+    @Sendable func update(_ call: ARMCall) async throws -> Response {
+        let path = try call.syncMemberPath()
+        let patch = try WireDecoder(features: call.features).memberSettings(try await call.jsonBody())
+        let operation = try await self.handler.patch(path, patch: patch, operationID: call.operationID)
+        return self.responder.accepted(operation, call: call)
+    }
+
+    @Sendable func delete(_ call: ARMCall) async throws -> Response {
+        guard let operation = try await self.handler.delete(try call.syncMemberPath(), operationID: call.operationID) else {
+            return emptyResponse(.noContent)
+        }
+        return self.responder.accepted(operation, call: call)
+    }
+
+    @Sendable func refreshMemberSchema(_ call: ARMCall) async throws -> Response {
+        let operation = try await self.handler.refreshSchema(try call.syncMemberPath(), operationID: call.operationID)
+        return self.responder.accepted(operation, call: call, forceAsync: true)
+    }
+
+    @Sendable func listMemberSchemas(_ call: ARMCall) async throws -> Response {
+        let schemas = try await self.handler.listSchemas(try call.syncMemberPath())
+        let wire = Wire(call.apiVersion)
+        return jsonResponse(.ok, Wire.list(schemas.map(wire.fullSchema), nextLink: nil))
+    }
+}

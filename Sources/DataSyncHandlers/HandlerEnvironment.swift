@@ -1,0 +1,72 @@
+import Crypto
+import DataSyncModel
+import DataSyncStore
+import Foundation
+
+/// What every handler shares: the state, the clock, and the emulator-wide settings.
+public struct HandlerEnvironment: Sendable {
+    public let store: StateStore
+    public let clock: EmulatorClock
+    /// The region the emulator pretends to run in; it appears in polling URLs and scopes `syncDatabaseIds`.
+    public let location: String
+    /// How long an operation stays in progress after it was accepted.
+    public let operationDelay: TimeInterval
+
+    public init(store: StateStore, clock: EmulatorClock, location: String, operationDelay: TimeInterval) {
+        self.store = store
+        self.clock = clock
+        self.location = location
+        self.operationDelay = operationDelay
+    }
+
+    /// A new operation record for `result`, accepted now and finished once its delay passes.
+    func operation(id: UUID, server: ServerPath, result: OperationResult) -> LongRunningOperation {
+        let now = self.clock.now
+        return LongRunningOperation(
+            id: id,
+            subscriptionID: server.subscriptionID,
+            resourceGroup: server.resourceGroup,
+            result: result,
+            startTime: now,
+            readyAt: now.addingTimeInterval(self.operationDelay),
+            progress: .succeeded
+        )
+    }
+}
+
+/// Turns a password into the only form the emulator keeps: a SHA-256 digest.
+public enum PasswordDigest {
+    /// The lowercase hex SHA-256 of `password`.
+    public static func of(_ password: String) -> String {
+        SHA256.hash(data: Data(password.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// A page of a list and the token that fetches the next one.
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    /// `nil` on the last page.
+    public var nextToken: String?
+
+    public init(items: [Item], nextToken: String?) {
+        self.items = items
+        self.nextToken = nextToken
+    }
+
+    /// Cuts `all` into pages of `size`, starting at the offset in `token`.
+    /// - Throws: ``DataSyncError`` when the token is not one this emulator issued.
+    static func slicing(_ all: [Item], size: Int, token: String?) throws -> Page<Item> {
+        var start = 0
+        if let token {
+            guard let offset = Int(token), offset >= 0, offset <= all.count else {
+                throw DataSyncError.invalidParameterValue("$skipToken", "is not a token this list issued.")
+            }
+            start = offset
+        }
+        let end = min(start + size, all.count)
+        return Page(items: Array(all[start..<end]), nextToken: end < all.count ? String(end) : nil)
+    }
+}
+
+/// How many items a list page holds before it continues with `nextLink`.
+public let listPageSize = 100

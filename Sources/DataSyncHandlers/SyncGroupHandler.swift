@@ -1,0 +1,245 @@
+import DataSyncModel
+import DataSyncStore
+import Foundation
+
+/// The semantics of the sync group operations, transport-agnostic.
+public struct SyncGroupHandler: Sendable {
+    let environment: HandlerEnvironment
+
+    public init(environment: HandlerEnvironment) {
+        self.environment = environment
+    }
+
+    /// `SyncGroups_Get`.
+    public func get(_ path: SyncGroupPath) async throws -> SyncGroup {
+        try await self.environment.store.read { try Self.existing(path, in: $0) }
+    }
+
+    /// `SyncGroups_ListByDatabase`.
+    public func list(in database: DatabasePath, pageToken: String?) async throws -> Page<SyncGroup> {
+        let all = try await self.environment.store.read { try $0.groups(in: database) }
+        return try Page.slicing(all, size: listPageSize, token: pageToken)
+    }
+
+    /// `SyncGroups_CreateOrUpdate`: creates the group or replaces its writable properties.
+    public func createOrUpdate(
+        _ path: SyncGroupPath,
+        settings: SyncGroupSettings,
+        operationID: UUID
+    ) async throws -> LongRunningOperation {
+        try Self.validate(settings)
+        let environment = self.environment
+        return try await environment.store.write { store in
+            let existing = try store.reader.group(path)
+            try Self.checkSyncDatabase(settings.syncDatabaseID, for: path, in: store.reader)
+            try Self.checkSchema(settings.schema, of: path, in: store.reader)
+            var group = existing ?? SyncGroup(path: path, settings: settings, createdAt: environment.clock.now)
+            if let existing {
+                group.path.name = existing.path.name
+                group.settings = settings
+            }
+            try store.save(group)
+            let operation = environment.operation(
+                id: operationID,
+                server: path.database.server,
+                result: .groupUpserted(group, created: existing == nil)
+            )
+            try store.save(operation)
+            return operation
+        }
+    }
+
+    /// `SyncGroups_Update`: merges the given properties into the group.
+    public func patch(
+        _ path: SyncGroupPath,
+        patch: SyncGroupSettings,
+        operationID: UUID
+    ) async throws -> LongRunningOperation {
+        guard patch != SyncGroupSettings() else { throw DataSyncError.emptyRequestBody(.syncGroup) }
+        try Self.validate(patch)
+        let environment = self.environment
+        return try await environment.store.write { store in
+            var group = try Self.existing(path, in: store.reader)
+            try Self.checkSyncDatabase(patch.syncDatabaseID, for: path, in: store.reader)
+            try Self.checkSchema(patch.schema, of: path, in: store.reader)
+            group.settings.merge(patch)
+            try store.save(group)
+            let operation = environment.operation(
+                id: operationID,
+                server: path.database.server,
+                result: .groupPatched(group, patch: patch)
+            )
+            try store.save(operation)
+            return operation
+        }
+    }
+
+    /// `SyncGroups_Delete`: removes the group and its members. `nil` when there was nothing to delete.
+    public func delete(_ path: SyncGroupPath, operationID: UUID) async throws -> LongRunningOperation? {
+        let environment = self.environment
+        return try await environment.store.write { store in
+            guard let group = try store.reader.group(path) else { return nil }
+            try store.deleteGroup(group.path)
+            let operation = environment.operation(
+                id: operationID,
+                server: path.database.server,
+                result: .groupDeleted(group.path)
+            )
+            try store.save(operation)
+            return operation
+        }
+    }
+
+    /// `SyncGroups_TriggerSync`: accepted only for a group with a schema and at least one member.
+    public func triggerSync(_ path: SyncGroupPath) async throws {
+        try await self.environment.store.read { reader in
+            let group = try Self.existing(path, in: reader)
+            let hasTables = !(group.settings.schema?.tables.isEmpty ?? true)
+            guard hasTables, try !reader.members(in: path).isEmpty else {
+                throw DataSyncError.genericFailure("'' is not an active sync group.")
+            }
+        }
+    }
+
+    /// `SyncGroups_CancelSync`: succeeds even when nothing runs, as the live service does.
+    public func cancelSync(_ path: SyncGroupPath) async throws {
+        _ = try await self.get(path)
+    }
+
+    /// `SyncGroups_RefreshHubSchema`: a long-running read of the hub's catalogue.
+    public func refreshHubSchema(_ path: SyncGroupPath, operationID: UUID) async throws -> LongRunningOperation {
+        let environment = self.environment
+        return try await environment.store.write { store in
+            let group = try Self.existing(path, in: store.reader)
+            let now = environment.clock.now
+            try store.saveSchema(DatabaseSchema(tables: [], lastUpdateTime: now), ownerID: group.path.id)
+            try store.appendLog(
+                SyncLogEntry(
+                    timestamp: now,
+                    type: .success,
+                    source: logSource(server: path.database.server.server.value, database: path.database.database.value),
+                    details: "Schema information obtained successfully.",
+                    tracingID: operationID,
+                    operationStatus: "SchemaRefreshSuccess"
+                ),
+                to: group.path
+            )
+            let operation = environment.operation(
+                id: operationID,
+                server: path.database.server,
+                result: .hubSchemaRefreshed(group.path)
+            )
+            try store.save(operation)
+            return operation
+        }
+    }
+
+    /// `SyncGroups_ListHubSchemas`: empty until a refresh has run.
+    public func listHubSchemas(_ path: SyncGroupPath) async throws -> [DatabaseSchema] {
+        try await self.environment.store.read { reader in
+            let group = try Self.existing(path, in: reader)
+            return try reader.schema(ownerID: group.path.id).map { [$0] } ?? []
+        }
+    }
+
+    /// `SyncGroups_ListLogs`: entries between `start` and `end`, of `type`, continuing after `continuation`.
+    public func listLogs(
+        _ path: SyncGroupPath,
+        start: Date,
+        end: Date,
+        type: SyncLogType,
+        continuation: String?
+    ) async throws -> Page<SyncLogEntry> {
+        var cursor: Int64 = 0
+        if let continuation {
+            guard let value = Int64(continuation), value >= 0 else {
+                throw DataSyncError.invalidParameterValue("continuationToken", "is not a token this list issued.")
+            }
+            cursor = value
+        }
+        let after = cursor
+        return try await self.environment.store.read { reader in
+            let group = try Self.existing(path, in: reader)
+            let rows = try reader.logs(
+                of: group.path,
+                from: start,
+                to: end,
+                type: type,
+                after: after,
+                limit: listPageSize + 1
+            )
+            let page = rows.prefix(listPageSize)
+            let next = rows.count > listPageSize ? page.last.map { String($0.cursor) } : nil
+            return Page(items: page.map(\.entry), nextToken: next)
+        }
+    }
+
+    /// `SyncGroups_ListSyncDatabaseIds`: the sync databases in use in a subscription and location.
+    public func listSyncDatabaseIDs(subscriptionID: ResourceName, location: String) async throws -> [String] {
+        guard normalizedLocation(location) == normalizedLocation(self.environment.location) else { return [] }
+        return try await self.environment.store.read { reader in
+            let candidates =
+                try reader.groups(inSubscription: subscriptionID).compactMap(\.settings.syncDatabaseID)
+                + reader.agents(inSubscription: subscriptionID).compactMap(\.syncDatabaseID)
+            var seen = Set<String>()
+            return candidates.filter { seen.insert($0.armKey).inserted }
+        }
+    }
+
+    static func existing(_ path: SyncGroupPath, in reader: StoreReader) throws -> SyncGroup {
+        guard let group = try reader.group(path) else { throw DataSyncError.syncGroupNotFound(path.name) }
+        return group
+    }
+
+    static func validate(_ settings: SyncGroupSettings) throws {
+        if let interval = settings.interval, interval != -1, interval < 5 {
+            throw DataSyncError.invalidSyncInterval
+        }
+        if let id = settings.syncDatabaseID, DatabasePath(armID: id) == nil {
+            throw DataSyncError.invalidDatabaseResourceID
+        }
+    }
+
+    /// One sync database per subscription and region: a different one than the groups and agents already use fails.
+    static func checkSyncDatabase(_ id: String?, for path: SyncGroupPath, in reader: StoreReader) throws {
+        guard let id, let wanted = DatabasePath(armID: id) else { return }
+        let subscription = path.database.server.subscriptionID
+        let others = try reader.groups(inSubscription: subscription).filter { $0.path.id.armKey != path.id.armKey }
+        let inUse =
+            try others.compactMap(\.settings.syncDatabaseID)
+            + reader.agents(inSubscription: subscription).compactMap(\.syncDatabaseID)
+        try requireSameSyncDatabase(wanted, inUse: inUse)
+    }
+
+    /// A schema with tables needs `masterSyncMemberName` to name a member of the group.
+    static func checkSchema(_ schema: SyncGroupSchema?, of path: SyncGroupPath, in reader: StoreReader) throws {
+        guard let schema, !schema.tables.isEmpty else { return }
+        let master = schema.masterSyncMemberName ?? ""
+        let members = try reader.members(in: path)
+        guard members.contains(where: { $0.path.name.key == master.lowercased() }) else {
+            throw DataSyncError.genericFailure("'\(master)' can't be found as sync group member")
+        }
+    }
+}
+
+/// Fails when `wanted` differs from a sync database already in use.
+func requireSameSyncDatabase(_ wanted: DatabasePath, inUse: [String]) throws {
+    for id in inUse {
+        guard let existing = DatabasePath(armID: id), existing.id.armKey != wanted.id.armKey else { continue }
+        throw DataSyncError.wrongSyncDatabase(
+            specified: "\(wanted.server.server)\\\(wanted.database)",
+            existing: "\(existing.server.server)\\\(existing.database)"
+        )
+    }
+}
+
+/// `westus2`, `West US 2` and `WESTUS2` name the same region.
+func normalizedLocation(_ location: String) -> String {
+    location.lowercased().filter { !$0.isWhitespace }
+}
+
+/// The `source` of a log entry: `<server FQDN>/<database>`.
+public func logSource(server: String, database: String) -> String {
+    let fqdn = server.contains(".") ? server : "\(server).database.windows.net"
+    return "\(fqdn)/\(database)"
+}

@@ -1,0 +1,147 @@
+import DataSyncModel
+import DataSyncStore
+import Foundation
+
+/// The semantics of the sync member operations, transport-agnostic.
+public struct SyncMemberHandler: Sendable {
+    let environment: HandlerEnvironment
+
+    public init(environment: HandlerEnvironment) {
+        self.environment = environment
+    }
+
+    /// `SyncMembers_Get`.
+    public func get(_ path: SyncMemberPath) async throws -> SyncMember {
+        try await self.environment.store.read { try Self.existing(path, in: $0) }
+    }
+
+    /// `SyncMembers_ListBySyncGroup`.
+    public func list(in group: SyncGroupPath, pageToken: String?) async throws -> Page<SyncMember> {
+        let all = try await self.environment.store.read { reader in
+            _ = try SyncGroupHandler.existing(group, in: reader)
+            return try reader.members(in: group)
+        }
+        return try Page.slicing(all, size: listPageSize, token: pageToken)
+    }
+
+    /// `SyncMembers_CreateOrUpdate`: creates the member or replaces its writable properties.
+    public func createOrUpdate(
+        _ path: SyncMemberPath,
+        settings: SyncMemberSettings,
+        operationID: UUID
+    ) async throws -> LongRunningOperation {
+        try Self.validate(settings)
+        let environment = self.environment
+        return try await environment.store.write { store in
+            let group = try SyncGroupHandler.existing(path.group, in: store.reader)
+            let existing = try store.reader.member(path)
+            var member = existing ?? SyncMember(
+                path: SyncMemberPath(group: group.path, name: path.name),
+                settings: settings,
+                createdAt: environment.clock.now
+            )
+            member.settings = settings
+            try store.save(member)
+            let operation = environment.operation(
+                id: operationID,
+                server: path.group.database.server,
+                result: .memberUpserted(member, created: existing == nil)
+            )
+            try store.save(operation)
+            return operation
+        }
+    }
+
+    /// `SyncMembers_Update`: merges the given properties into the member.
+    public func patch(
+        _ path: SyncMemberPath,
+        patch: SyncMemberSettings,
+        operationID: UUID
+    ) async throws -> LongRunningOperation {
+        guard patch != SyncMemberSettings() else { throw DataSyncError.emptyRequestBody(.syncMember) }
+        try Self.validate(patch)
+        let environment = self.environment
+        return try await environment.store.write { store in
+            var member = try Self.existing(path, in: store.reader)
+            member.settings.merge(patch)
+            try store.save(member)
+            let operation = environment.operation(
+                id: operationID,
+                server: path.group.database.server,
+                result: .memberPatched(member, patch: patch)
+            )
+            try store.save(operation)
+            return operation
+        }
+    }
+
+    /// `SyncMembers_Delete`. `nil` when there was nothing to delete.
+    public func delete(_ path: SyncMemberPath, operationID: UUID) async throws -> LongRunningOperation? {
+        let environment = self.environment
+        return try await environment.store.write { store in
+            guard let member = try store.reader.member(path) else { return nil }
+            try store.deleteMember(member.path)
+            let operation = environment.operation(
+                id: operationID,
+                server: path.group.database.server,
+                result: .memberDeleted(member.path)
+            )
+            try store.save(operation)
+            return operation
+        }
+    }
+
+    /// `SyncMembers_RefreshMemberSchema`: a long-running read of the member's catalogue.
+    public func refreshSchema(_ path: SyncMemberPath, operationID: UUID) async throws -> LongRunningOperation {
+        let environment = self.environment
+        return try await environment.store.write { store in
+            let member = try Self.existing(path, in: store.reader)
+            let now = environment.clock.now
+            try store.saveSchema(DatabaseSchema(tables: [], lastUpdateTime: now), ownerID: member.path.id)
+            try store.appendLog(
+                SyncLogEntry(
+                    timestamp: now,
+                    type: .success,
+                    source: logSource(
+                        server: member.settings.serverName ?? "",
+                        database: member.settings.databaseName ?? ""
+                    ),
+                    details: "Schema information obtained successfully.",
+                    tracingID: operationID,
+                    operationStatus: "SchemaRefreshSuccess"
+                ),
+                to: member.path.group
+            )
+            let operation = environment.operation(
+                id: operationID,
+                server: path.group.database.server,
+                result: .memberSchemaRefreshed(member.path)
+            )
+            try store.save(operation)
+            return operation
+        }
+    }
+
+    /// `SyncMembers_ListMemberSchemas`: empty until a refresh has run.
+    public func listSchemas(_ path: SyncMemberPath) async throws -> [DatabaseSchema] {
+        try await self.environment.store.read { reader in
+            let member = try Self.existing(path, in: reader)
+            return try reader.schema(ownerID: member.path.id).map { [$0] } ?? []
+        }
+    }
+
+    static func existing(_ path: SyncMemberPath, in reader: StoreReader) throws -> SyncMember {
+        _ = try SyncGroupHandler.existing(path.group, in: reader)
+        guard let member = try reader.member(path) else { throw DataSyncError.syncMemberNotFound(path.name) }
+        return member
+    }
+
+    static func validate(_ settings: SyncMemberSettings) throws {
+        if let id = settings.syncAgentID, SyncAgentPath(armID: id) == nil {
+            throw DataSyncError.invalidSyncAgentResourceID
+        }
+        if let id = settings.syncMemberAzureDatabaseResourceID, !id.isEmpty, DatabasePath(armID: id) == nil {
+            throw DataSyncError.invalidDatabaseResourceID
+        }
+    }
+}

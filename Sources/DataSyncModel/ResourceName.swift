@@ -1,0 +1,48 @@
+/// A validated name for a server, database, sync group, sync member or sync agent.
+///
+/// The live service accepts far more than its error text admits, so the emulator enforces only what keeps
+/// names safe everywhere they travel (URLs, file paths, log lines): 1 to 128 characters, no control
+/// characters, and none of `/ \ ? # % & : * < >`.
+public struct ResourceName: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The name as the client first spelled it.
+    public let value: String
+
+    /// The case-insensitive identity ARM uses for lookups.
+    public var key: String { self.value.lowercased() }
+
+    public var description: String { self.value }
+
+    static let maximumLength = 128
+    static let forbiddenCharacters: Set<Character> = ["/", "\\", "?", "#", "%", "&", ":", "*", "<", ">"]
+
+    /// Validates `value` as a name of `kind`.
+    /// - Throws: ``DataSyncError`` with the kind's invalid-name code.
+    public init(_ value: String, kind: ResourceKind) throws {
+        guard Self.isValid(value) else {
+            throw DataSyncError.invalidName(kind: kind, name: value)
+        }
+        self.value = value
+    }
+
+    /// Whether `value` meets the rules, without throwing.
+    public static func isValid(_ value: String) -> Bool {
+        guard !value.isEmpty, value.count <= Self.maximumLength else { return false }
+        for scalar in value.unicodeScalars {
+            if scalar.properties.generalCategory == .control { return false }
+            if scalar.value == 0xFFFD { return false }
+        }
+        return !value.contains(where: { Self.forbiddenCharacters.contains($0) })
+    }
+}
+
+/// The kinds of names that appear in Data Sync resource paths.
+public enum ResourceKind: String, Sendable, Codable, CaseIterable {
+    case subscription
+    case resourceGroup
+    case server
+    case database
+    case syncGroup
+    case syncMember
+    case syncAgent
+    case location
+}

@@ -1,0 +1,129 @@
+import DataSyncModel
+import Foundation
+import GRDB
+
+/// The emulator's own state (groups, members, agents, operations, logs, schemas) in one SQLite database.
+///
+/// Every method that changes state runs in one transaction, so a write is acknowledged only once it is
+/// committed, and a resource and its operation record are never seen apart. GRDB types never leave
+/// this module.
+public final class StateStore: Sendable {
+    private let writer: any DatabaseWriter
+
+    /// The file that holds the state, or `nil` in memory.
+    public let fileURL: URL?
+
+    private init(writer: any DatabaseWriter, fileURL: URL?) throws {
+        self.writer = writer
+        self.fileURL = fileURL
+        try Self.migrator.migrate(writer)
+    }
+
+    /// Opens the state in `directory` (creating `state.sqlite` there), or in memory when `directory` is `nil`.
+    /// - Throws: ``StateStoreError`` when the file cannot be opened or is not a valid state database.
+    public static func open(directory: URL?) throws -> StateStore {
+        guard let directory else {
+            return try StateStore(writer: DatabaseQueue(configuration: Self.configuration()), fileURL: nil)
+        }
+        let fileURL = directory.appendingPathComponent("state.sqlite")
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let pool = try DatabasePool(path: fileURL.path, configuration: Self.configuration())
+            try pool.read { db in
+                let verdict = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "no answer"
+                guard verdict == "ok" else { throw StateStoreError.corrupt(fileURL, verdict) }
+            }
+            return try StateStore(writer: pool, fileURL: fileURL)
+        } catch let error as StateStoreError {
+            throw error
+        } catch {
+            throw StateStoreError.unreadable(fileURL, String(describing: error))
+        }
+    }
+
+    private static func configuration() -> Configuration {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // FULL: an acknowledged write survives a process kill and an OS crash alike.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        return configuration
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-initial") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE resource (
+                        key TEXT PRIMARY KEY,
+                        type TEXT NOT NULL,
+                        parentKey TEXT NOT NULL,
+                        subscriptionKey TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        body BLOB NOT NULL
+                    );
+                    CREATE INDEX resourceByParent ON resource(parentKey, type, seq);
+                    CREATE INDEX resourceBySubscription ON resource(subscriptionKey, type, seq);
+                    CREATE TABLE operation (
+                        id TEXT PRIMARY KEY,
+                        body BLOB NOT NULL
+                    );
+                    CREATE TABLE syncLog (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        groupKey TEXT NOT NULL,
+                        timestamp REAL NOT NULL,
+                        type TEXT NOT NULL,
+                        body BLOB NOT NULL
+                    );
+                    CREATE INDEX syncLogByGroup ON syncLog(groupKey, timestamp, id);
+                    CREATE TABLE schemaSnapshot (
+                        ownerKey TEXT PRIMARY KEY,
+                        body BLOB NOT NULL
+                    );
+                    """
+            )
+        }
+        return migrator
+    }
+
+    /// Runs `body` in a read-only snapshot.
+    public func read<T: Sendable>(_ body: @Sendable (StoreReader) throws -> T) async throws -> T {
+        try await self.writer.read { db in try body(StoreReader(db: db)) }
+    }
+
+    /// Runs `body` in one write transaction; nothing it wrote survives if it throws.
+    public func write<T: Sendable>(_ body: @Sendable (StoreWriter) throws -> T) async throws -> T {
+        try await self.writer.write { db in try body(StoreWriter(db: db)) }
+    }
+
+    /// Forgets every resource, operation, log and schema.
+    public func reset() async throws {
+        try await self.writer.write { db in
+            for table in ["resource", "operation", "syncLog", "schemaSnapshot"] {
+                try db.execute(sql: "DELETE FROM \(table)")
+            }
+        }
+    }
+}
+
+/// Why the state could not be opened.
+public enum StateStoreError: Error, CustomStringConvertible {
+    case unreadable(URL, String)
+    case corrupt(URL, String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let url, let reason): "cannot open the state file \(url.path): \(reason)"
+        case .corrupt(let url, let verdict): "the state file \(url.path) is corrupt: \(verdict)"
+        }
+    }
+
+    /// The file concerned.
+    public var fileURL: URL {
+        switch self {
+        case .unreadable(let url, _), .corrupt(let url, _): url
+        }
+    }
+}

@@ -1,0 +1,250 @@
+import DataSyncModel
+import Foundation
+import GRDB
+
+private let encoder: JSONEncoder = {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return encoder
+}()
+
+enum ResourceTable: String {
+    case group
+    case member
+    case agent
+}
+
+/// Typed reads of the emulator state inside one snapshot.
+public struct StoreReader {
+    let db: Database
+
+    func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
+        try JSONDecoder().decode(type, from: data)
+    }
+
+    func fetchResource<T: Decodable>(_ type: T.Type, key: String) throws -> T? {
+        guard let data = try Data.fetchOne(self.db, sql: "SELECT body FROM resource WHERE key = ?", arguments: [key])
+        else { return nil }
+        return try self.decode(type, data)
+    }
+
+    func fetchResources<T: Decodable>(_ type: T.Type, table: ResourceTable, parentKey: String) throws -> [T] {
+        try Data.fetchAll(
+            self.db,
+            sql: "SELECT body FROM resource WHERE parentKey = ? AND type = ? ORDER BY seq",
+            arguments: [parentKey, table.rawValue]
+        ).map { try self.decode(type, $0) }
+    }
+
+    func fetchResources<T: Decodable>(_ type: T.Type, table: ResourceTable, subscriptionKey: String) throws -> [T] {
+        try Data.fetchAll(
+            self.db,
+            sql: "SELECT body FROM resource WHERE subscriptionKey = ? AND type = ? ORDER BY seq",
+            arguments: [subscriptionKey, table.rawValue]
+        ).map { try self.decode(type, $0) }
+    }
+
+    public func group(_ path: SyncGroupPath) throws -> SyncGroup? {
+        try self.fetchResource(SyncGroup.self, key: path.id.armKey)
+    }
+
+    public func groups(in database: DatabasePath) throws -> [SyncGroup] {
+        try self.fetchResources(SyncGroup.self, table: .group, parentKey: database.id.armKey)
+    }
+
+    public func groups(inSubscription subscriptionID: ResourceName) throws -> [SyncGroup] {
+        try self.fetchResources(SyncGroup.self, table: .group, subscriptionKey: subscriptionID.key)
+    }
+
+    /// Every group in the emulator, oldest first.
+    public func allGroups() throws -> [SyncGroup] {
+        try Data.fetchAll(self.db, sql: "SELECT body FROM resource WHERE type = 'group' ORDER BY seq")
+            .map { try self.decode(SyncGroup.self, $0) }
+    }
+
+    public func member(_ path: SyncMemberPath) throws -> SyncMember? {
+        try self.fetchResource(SyncMember.self, key: path.id.armKey)
+    }
+
+    public func members(in group: SyncGroupPath) throws -> [SyncMember] {
+        try self.fetchResources(SyncMember.self, table: .member, parentKey: group.id.armKey)
+    }
+
+    public func members(inSubscription subscriptionID: ResourceName) throws -> [SyncMember] {
+        try self.fetchResources(SyncMember.self, table: .member, subscriptionKey: subscriptionID.key)
+    }
+
+    public func agent(_ path: SyncAgentPath) throws -> SyncAgent? {
+        try self.fetchResource(SyncAgent.self, key: path.id.armKey)
+    }
+
+    public func agents(on server: ServerPath) throws -> [SyncAgent] {
+        try self.fetchResources(SyncAgent.self, table: .agent, parentKey: server.id.armKey)
+    }
+
+    public func agents(inSubscription subscriptionID: ResourceName) throws -> [SyncAgent] {
+        try self.fetchResources(SyncAgent.self, table: .agent, subscriptionKey: subscriptionID.key)
+    }
+
+    public func operation(_ id: UUID) throws -> LongRunningOperation? {
+        guard
+            let data = try Data.fetchOne(
+                self.db,
+                sql: "SELECT body FROM operation WHERE id = ?",
+                arguments: [id.uuidString.lowercased()]
+            )
+        else { return nil }
+        return try self.decode(LongRunningOperation.self, data)
+    }
+
+    /// Log entries of a group between two instants, oldest first, after `cursor`, at most `limit`.
+    /// - Returns: each entry with the cursor that continues after it.
+    public func logs(
+        of group: SyncGroupPath,
+        from start: Date,
+        to end: Date,
+        type: SyncLogType,
+        after cursor: Int64,
+        limit: Int
+    ) throws -> [(cursor: Int64, entry: SyncLogEntry)] {
+        var sql = "SELECT id, body FROM syncLog WHERE groupKey = ? AND timestamp >= ? AND timestamp <= ? AND id > ?"
+        var arguments: StatementArguments = [
+            group.id.armKey, start.timeIntervalSince1970, end.timeIntervalSince1970, cursor,
+        ]
+        if type != .all {
+            sql += " AND type = ?"
+            arguments += [type.rawValue]
+        }
+        sql += " ORDER BY id LIMIT ?"
+        arguments += [limit]
+        return try Row.fetchAll(self.db, sql: sql, arguments: arguments).map { row in
+            (row["id"] as Int64, try self.decode(SyncLogEntry.self, row["body"] as Data))
+        }
+    }
+
+    /// The schema a refresh last read for `ownerID` (a group id for the hub, a member id for a member).
+    public func schema(ownerID: String) throws -> DatabaseSchema? {
+        guard
+            let data = try Data.fetchOne(
+                self.db,
+                sql: "SELECT body FROM schemaSnapshot WHERE ownerKey = ?",
+                arguments: [ownerID.armKey]
+            )
+        else { return nil }
+        return try self.decode(DatabaseSchema.self, data)
+    }
+}
+
+/// Typed writes of the emulator state inside one transaction; it can read what it wrote.
+public struct StoreWriter {
+    let db: Database
+
+    /// Reads inside the same transaction.
+    public var reader: StoreReader { StoreReader(db: self.db) }
+
+    private func upsertResource(
+        key: String,
+        table: ResourceTable,
+        parentKey: String,
+        subscriptionKey: String,
+        body: some Encodable
+    ) throws {
+        let data = try encoder.encode(body)
+        try self.db.execute(
+            sql: """
+                INSERT INTO resource (key, type, parentKey, subscriptionKey, seq, body)
+                VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM resource), ?)
+                ON CONFLICT(key) DO UPDATE SET body = excluded.body
+                """,
+            arguments: [key, table.rawValue, parentKey, subscriptionKey, data]
+        )
+    }
+
+    private func deleteTree(key: String) throws {
+        let prefix = key + "/"
+        try self.db.execute(
+            sql: "DELETE FROM resource WHERE key = ? OR substr(key, 1, ?) = ?",
+            arguments: [key, prefix.count, prefix]
+        )
+        try self.db.execute(
+            sql: "DELETE FROM schemaSnapshot WHERE ownerKey = ? OR substr(ownerKey, 1, ?) = ?",
+            arguments: [key, prefix.count, prefix]
+        )
+    }
+
+    public func save(_ group: SyncGroup) throws {
+        try self.upsertResource(
+            key: group.path.id.armKey,
+            table: .group,
+            parentKey: group.path.database.id.armKey,
+            subscriptionKey: group.path.database.server.subscriptionID.key,
+            body: group
+        )
+    }
+
+    /// Deletes the group, its members, its schemas and its logs.
+    public func deleteGroup(_ path: SyncGroupPath) throws {
+        try self.deleteTree(key: path.id.armKey)
+        try self.db.execute(sql: "DELETE FROM syncLog WHERE groupKey = ?", arguments: [path.id.armKey])
+    }
+
+    public func save(_ member: SyncMember) throws {
+        try self.upsertResource(
+            key: member.path.id.armKey,
+            table: .member,
+            parentKey: member.path.group.id.armKey,
+            subscriptionKey: member.path.group.database.server.subscriptionID.key,
+            body: member
+        )
+    }
+
+    public func deleteMember(_ path: SyncMemberPath) throws {
+        try self.deleteTree(key: path.id.armKey)
+    }
+
+    public func save(_ agent: SyncAgent) throws {
+        try self.upsertResource(
+            key: agent.path.id.armKey,
+            table: .agent,
+            parentKey: agent.path.server.id.armKey,
+            subscriptionKey: agent.path.server.subscriptionID.key,
+            body: agent
+        )
+    }
+
+    public func deleteAgent(_ path: SyncAgentPath) throws {
+        try self.deleteTree(key: path.id.armKey)
+    }
+
+    public func save(_ operation: LongRunningOperation) throws {
+        try self.db.execute(
+            sql: "INSERT INTO operation (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+            arguments: [operation.id.uuidString.lowercased(), try encoder.encode(operation)]
+        )
+    }
+
+    public func appendLog(_ entry: SyncLogEntry, to group: SyncGroupPath) throws {
+        try self.db.execute(
+            sql: "INSERT INTO syncLog (groupKey, timestamp, type, body) VALUES (?, ?, ?, ?)",
+            arguments: [
+                group.id.armKey, entry.timestamp.timeIntervalSince1970, entry.type.rawValue,
+                try encoder.encode(entry),
+            ]
+        )
+    }
+
+    /// Removes log entries older than `cutoff` (retention).
+    public func deleteLogs(of group: SyncGroupPath, olderThan cutoff: Date) throws {
+        try self.db.execute(
+            sql: "DELETE FROM syncLog WHERE groupKey = ? AND timestamp < ?",
+            arguments: [group.id.armKey, cutoff.timeIntervalSince1970]
+        )
+    }
+
+    public func saveSchema(_ schema: DatabaseSchema, ownerID: String) throws {
+        try self.db.execute(
+            sql: "INSERT INTO schemaSnapshot (ownerKey, body) VALUES (?, ?) ON CONFLICT(ownerKey) DO UPDATE SET body = excluded.body",
+            arguments: [ownerID.armKey, try encoder.encode(schema)]
+        )
+    }
+}

@@ -1,0 +1,182 @@
+import ARMConventions
+import DataSyncModel
+import Foundation
+import HTTPTypes
+import Testing
+
+@testable import DataSyncHTTP
+
+@Suite struct LongRunningOperationTests {
+    @Test("with --operation-delay the poll answers 202 until the clock passes it, then the result")
+    func delayIsDrivenByTheClock() async throws {
+        let clock = EmulatorClock(frozenAt: Date(timeIntervalSince1970: 1_790_000_000))
+        try await withEmulator(EmulatorConfiguration(operationDelay: 20), clock: clock) { arm in
+            let accepted = try await arm.put(HowTo.groupPath(), try HowTo.fixture("create-sync-group"))
+            let location = try #require(accepted.headers[.location])
+            let running = try await arm.poll(location)
+            #expect(running.status == .accepted)
+            #expect(running.string("operation") == "UpsertSyncGroup")
+            #expect(running.headers[.location] == location)
+            clock.advance(by: 19)
+            #expect((try await arm.poll(location)).status == .accepted)
+            clock.advance(by: 1)
+            #expect((try await arm.poll(location)).status == .created)
+        }
+    }
+
+    @Test("from 2025-02-01-preview group writes add Azure-AsyncOperation, whose status resource has three fields")
+    func asyncOperationHeader() async throws {
+        let clock = EmulatorClock(frozenAt: Date(timeIntervalSince1970: 1_790_000_000))
+        try await withEmulator(EmulatorConfiguration(operationDelay: 5), clock: clock, apiVersion: "2025-02-01-preview") { arm in
+            let accepted = try await arm.put(HowTo.groupPath(), try HowTo.fixture("create-sync-group"))
+            let asyncURL = try #require(accepted.headers[.azureAsyncOperation])
+            let id = try #require(accepted.headers[.requestID])
+            #expect(asyncURL.contains("/syncGroupAzureAsyncOperation/\(id)"))
+            let running = try await arm.poll(asyncURL)
+            #expect(running.status == .ok)
+            #expect(
+                running.json
+                    == .object(["name": .string(id), "status": .string("InProgress"), "startTime": .string("2026-09-21T14:13:20Z")])
+            )
+            clock.advance(by: 5)
+            #expect((try await arm.poll(asyncURL)).string("status") == "Succeeded")
+
+            let member = try await arm.put(HowTo.memberPath(), try HowTo.fixture("create-sync-member"))
+            #expect(member.headers[.azureAsyncOperation] == nil)
+        }
+    }
+
+    @Test("whole-second --retry-after goes out as Retry-After, sub-second as retry-after-ms")
+    func retryAfterHeaders() async throws {
+        try await withEmulator(EmulatorConfiguration(retryAfter: 15)) { arm in
+            let accepted = try await arm.put(HowTo.groupPath(), try HowTo.fixture("create-sync-group"))
+            #expect(accepted.headers[.retryAfter] == "15")
+            #expect(accepted.headers[.retryAfterMilliseconds] == nil)
+        }
+        try await withEmulator(EmulatorConfiguration(retryAfter: 0.25)) { arm in
+            let accepted = try await arm.put(HowTo.groupPath(), try HowTo.fixture("create-sync-group"))
+            #expect(accepted.headers[.retryAfter] == nil)
+            #expect(accepted.headers[.retryAfterMilliseconds] == "250")
+            #expect(accepted.headers[.msRetryAfterMilliseconds] == "250")
+        }
+    }
+
+    @Test("--lro-style sync answers writes directly, but refreshes stay 202")
+    func syncStyle() async throws {
+        try await withEmulator(EmulatorConfiguration(longRunningStyle: .sync)) { arm in
+            let created = try await arm.put(HowTo.groupPath(), try HowTo.fixture("create-sync-group"))
+            #expect(created.status == .created)
+            #expect(created.string("properties.syncState") == "NotReady")
+            #expect(created.string("properties.hubDatabaseUserName") == "hubUser")
+            let updated = try await arm.put(HowTo.groupPath(), try HowTo.fixture("create-sync-group"))
+            #expect(updated.status == .ok)
+            let patched = try await arm.patch(HowTo.groupPath(), #"{"properties":{"interval":60}}"#)
+            #expect(patched.status == .ok)
+            #expect(patched.value("properties.interval") == .integer(60))
+            let member = try await arm.put(HowTo.memberPath(), try HowTo.fixture("create-sync-member"))
+            #expect(member.status == .created)
+            #expect(member.string("properties.syncState") == "UnProvisioned")
+            #expect((try await arm.post(HowTo.groupPath() + "/refreshHubSchema")).status == .accepted)
+            #expect((try await arm.delete(HowTo.memberPath())).status == .ok)
+            #expect((try await arm.delete(HowTo.groupPath())).status == .ok)
+            #expect((try await arm.delete(HowTo.groupPath())).status == .noContent)
+        }
+    }
+
+    @Test("an unknown operation id, or one polled under the wrong family, is the ARM 404")
+    func unknownOperation() async throws {
+        try await withEmulator { arm in
+            let scope = "/subscriptions/\(HowTo.subscription)/resourceGroups/\(HowTo.resourceGroup)/providers/Microsoft.Sql/locations/westus2"
+            let missing = try await arm.get(scope + "/syncGroupOperationResults/\(UUID().uuidString)")
+            #expect(missing.status == .notFound)
+            #expect(missing.errorCode == "ResourceNotFound")
+            let accepted = try await arm.put(HowTo.groupPath(), try HowTo.fixture("create-sync-group"))
+            let id = try #require(accepted.headers[.requestID])
+            #expect((try await arm.get(scope + "/syncMemberOperationResults/\(id)")).status == .notFound)
+            #expect((try await arm.get(scope + "/syncGroupOperationResults/\(id)")).status == .created)
+            let legacy = "/subscriptions/\(HowTo.subscription)/providers/Microsoft.Sql/locations/westus2"
+            #expect((try await arm.get(legacy + "/syncGroupOperationResults/\(id)")).status == .created)
+        }
+    }
+}
+
+@Suite struct APIVersionTests {
+    @Test("missing api-version is ARM's MissingApiVersionParameter")
+    func missing() async throws {
+        try await withEmulator { arm in
+            let reply = try await arm.send(.get, HowTo.groupPath(), apiVersion: .some(nil))
+            #expect(reply.status == .badRequest)
+            #expect(reply.errorCode == "MissingApiVersionParameter")
+            #expect(reply.errorMessage == "The api-version query parameter (?api-version=) is required for all requests.")
+        }
+    }
+
+    @Test("nearest serves an unknown version as the closest older one, with a warning")
+    func nearest() async throws {
+        try await withEmulator(apiVersion: "2025-06-01-preview") { arm in
+            _ = try await arm.createGroup()
+            let reply = try await arm.get(HowTo.groupPath())
+            #expect(reply.status == .ok)
+            #expect(reply.headers[.warning]?.contains("served as '2025-02-01-preview'") == true)
+            #expect(reply.value("identity") != nil)
+        }
+        try await withEmulator(apiVersion: "2010-01-01") { arm in
+            let reply = try await arm.get(HowTo.groupPath())
+            #expect(reply.errorCode == "InvalidApiVersionParameter")
+        }
+    }
+
+    @Test("strict refuses an unknown version and lists the supported ones")
+    func strict() async throws {
+        try await withEmulator(EmulatorConfiguration(apiVersionPolicy: .strict), apiVersion: "2099-01-01") { arm in
+            let reply = try await arm.get(HowTo.groupPath())
+            #expect(reply.status == .badRequest)
+            #expect(reply.errorCode == "InvalidApiVersionParameter")
+            #expect(reply.errorMessage?.hasPrefix("The api-version '2099-01-01' is invalid. The supported versions are '2015-05-01-preview,") == true)
+        }
+    }
+
+    @Test("any accepts even a malformed version")
+    func any() async throws {
+        try await withEmulator(EmulatorConfiguration(apiVersionPolicy: .any), apiVersion: "banana") { arm in
+            _ = try await arm.createGroup()
+            #expect((try await arm.get(HowTo.groupPath())).status == .ok)
+        }
+    }
+
+    @Test(
+        "responses are shaped per version",
+        arguments: [
+            ("2015-05-01-preview", false, false, false),
+            ("2020-02-02-preview", true, true, false),
+            ("2025-01-01", true, true, false),
+            ("2025-08-01-preview", true, true, true),
+        ]
+    )
+    func shaping(version: String, privateLink: Bool, conflictLogging: Bool, identity: Bool) async throws {
+        try await withEmulator(apiVersion: version) { arm in
+            let body = #"{"properties":{"interval":-1,"enableConflictLogging":true,"conflictLoggingRetentionInDays":7}}"#
+            _ = try await arm.finish(try await arm.put(HowTo.groupPath(), body))
+            let group = try await arm.get(HowTo.groupPath())
+            #expect((group.value("properties.usePrivateLinkConnection") != nil) == privateLink)
+            #expect((group.value("properties.enableConflictLogging") != nil) == conflictLogging)
+            #expect((group.value("identity") != nil) == identity)
+            #expect((group.value("sku") != nil) == identity)
+        }
+    }
+
+    @Test("the control API lists the versions served per resource type")
+    func listing() async throws {
+        try await withEmulator { arm in
+            let reply = try await arm.send(.get, "/_emulator/api-versions", apiVersion: .some(nil))
+            #expect(reply.status == .ok)
+            guard case .array(let versions)? = reply.object?["Microsoft.Sql/servers/databases/syncGroups"] else {
+                Issue.record("no syncGroups entry")
+                return
+            }
+            #expect(versions.first == .string("2015-05-01-preview"))
+            #expect(versions.contains(.string("2025-01-01")))
+            #expect(versions.last == .string("2025-08-01-preview"))
+        }
+    }
+}
