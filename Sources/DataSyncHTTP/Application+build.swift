@@ -2,8 +2,11 @@ import ARMConventions
 import DataSyncHandlers
 import DataSyncModel
 import DataSyncStore
+import EmulatorTLS
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 
@@ -24,10 +27,13 @@ public func buildApplication(
     var logger = Logger(label: "datasync-emulator")
     logger.logLevel = configuration.logLevel
     let store = try StateStore.open(directory: configuration.dataDirectory)
-    let router = buildRouter(configuration, store: store, clock: clock)
-    let scheme = "http"
+    let tls = try ServingTLS.make(configuration.transportSecurity, dataDirectory: configuration.dataDirectory)
+    let router = buildRouter(configuration, store: store, clock: clock, authority: tls?.authority)
+    let scheme = configuration.scheme
+    let server: HTTPServerBuilder = try tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration) } ?? .http1()
     return Application(
         router: router,
+        server: server,
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "datasync-emulator"
@@ -45,7 +51,8 @@ public func buildApplication(
 func buildRouter(
     _ configuration: EmulatorConfiguration,
     store: StateStore,
-    clock: EmulatorClock
+    clock: EmulatorClock,
+    authority: LocalCertificateAuthority? = nil
 ) -> Router<EmulatorRequestContext> {
     let environment = HandlerEnvironment(
         store: store,
@@ -58,7 +65,7 @@ func buildRouter(
         retryAfter: configuration.retryAfter,
         location: configuration.location
     )
-    var table = ARMRouteTable(policy: configuration.apiVersionPolicy, scheme: "http")
+    var table = ARMRouteTable(policy: configuration.apiVersionPolicy, scheme: configuration.scheme)
     SyncGroupController(handler: SyncGroupHandler(environment: environment), responder: responder)
         .addRoutes(to: &table)
     SyncMemberController(handler: SyncMemberHandler(environment: environment), responder: responder)
@@ -70,7 +77,16 @@ func buildRouter(
 
     let router = Router(context: EmulatorRequestContext.self)
     router.add(middleware: ARMRequestMiddleware())
-    EmulatorControlController(store: store).addRoutes(to: router)
+    if configuration.authentication == .token {
+        router.add(
+            middleware: BearerTokenMiddleware(
+                extraAudiences: ["\(configuration.scheme)://localhost:\(configuration.port)/", "\(configuration.scheme)://127.0.0.1:\(configuration.port)/"],
+                openPaths: ["/_emulator/health", "/_emulator/ca.pem", "/metadata/endpoints"]
+            )
+        )
+    }
+    EmulatorControlController(store: store, authority: authority).addRoutes(to: router)
+    CloudMetadataController(scheme: configuration.scheme, port: configuration.port).addRoutes(to: router)
     let routes = table
     for method in [HTTPRequest.Method.get, .put, .patch, .post, .delete, .head, .options] {
         router.on("**", method: method) { request, context in

@@ -22,6 +22,8 @@ public struct EmulatorConfiguration: Sendable {
     public var apiVersionPolicy: APIVersionPolicy
     public var location: String
     public var logLevel: Logger.Level
+    public var transportSecurity: TransportSecurity
+    public var authentication: AuthenticationMode
 
     public init(
         host: String = "127.0.0.1",
@@ -32,7 +34,9 @@ public struct EmulatorConfiguration: Sendable {
         longRunningStyle: LongRunningStyle = .async,
         apiVersionPolicy: APIVersionPolicy = .nearest,
         location: String = "westus2",
-        logLevel: Logger.Level = .info
+        logLevel: Logger.Level = .info,
+        transportSecurity: TransportSecurity = .plain,
+        authentication: AuthenticationMode = .none
     ) {
         self.host = host
         self.port = port
@@ -43,7 +47,33 @@ public struct EmulatorConfiguration: Sendable {
         self.apiVersionPolicy = apiVersionPolicy
         self.location = location
         self.logLevel = logLevel
+        self.transportSecurity = transportSecurity
+        self.authentication = authentication
     }
+
+    /// The `http` or `https` the listener serves.
+    public var scheme: String {
+        if case .plain = self.transportSecurity { return "http" }
+        return "https"
+    }
+}
+
+/// How the one listener is secured.
+public enum TransportSecurity: Sendable {
+    /// Plain HTTP.
+    case plain
+    /// TLS with a leaf issued by the emulator's own CA, for `localhost`, `127.0.0.1`, `::1` and `extraNames`.
+    case localAuthority(extraNames: [String])
+    /// TLS with a PEM certificate chain and key the user brings.
+    case certificateFiles(certificate: URL, key: URL)
+}
+
+/// Whether ARM requests must carry a bearer token.
+public enum AuthenticationMode: String, Sendable, CaseIterable {
+    /// Requests are accepted with or without a token.
+    case none
+    /// Requests need `Authorization: Bearer <JWT>` with an unexpired token for the management audience.
+    case token
 }
 
 /// The emulator's version, reported by `/_emulator/health`.

@@ -2,6 +2,7 @@ import ArgumentParser
 import ARMConventions
 import DataSyncHTTP
 import DataSyncStore
+import EmulatorTLS
 import Foundation
 import Hummingbird
 import Logging
@@ -11,7 +12,8 @@ import Logging
 struct Launcher {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        await EmulatorCommand.main(arguments + EnvironmentFlags.arguments(notIn: arguments))
+        let names = arguments.first == "ca" ? EnvironmentFlags.authorityNames : EnvironmentFlags.serveNames
+        await EmulatorCommand.main(arguments + EnvironmentFlags.arguments(names, notIn: arguments))
     }
 }
 
@@ -19,7 +21,38 @@ struct EmulatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "datasync-emulator",
         abstract: "A local emulator of the Azure SQL Data Sync management REST API.",
-        discussion: "Every flag can also be set with DATASYNC_EMULATOR_<FLAG>, for example DATASYNC_EMULATOR_PORT=0."
+        discussion: "Every flag can also be set with DATASYNC_EMULATOR_<FLAG>, for example DATASYNC_EMULATOR_PORT=0.",
+        subcommands: [ServeCommand.self, AuthorityCommand.self],
+        defaultSubcommand: ServeCommand.self
+    )
+}
+
+/// `datasync-emulator ca --print`: where the CA certificate to trust lives (created if absent).
+struct AuthorityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ca",
+        abstract: "Show the emulator's certificate authority, which --https uses."
+    )
+
+    @Flag(help: "Print the path of the CA certificate (ca.pem), creating the CA when absent.")
+    var print = false
+
+    @Option(help: "Where the emulator keeps its state.")
+    var dataDir = "./.datasync-emulator"
+
+    func run() throws {
+        let directory = URL(fileURLWithPath: self.dataDir).appendingPathComponent("tls")
+        let authority = try LocalCertificateAuthority.loadOrCreate(in: directory)
+        if let path = authority.certificatePath?.standardizedFileURL.path {
+            Swift.print(path)
+        }
+    }
+}
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the emulator (the default)."
     )
 
     @Option(help: "The address to listen on.")
@@ -52,10 +85,34 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = Logger.Level.info
 
+    @Flag(help: "Serve HTTPS with a certificate from the emulator's own CA (see `datasync-emulator ca --print`).")
+    var https = false
+
+    @Option(help: "Serve HTTPS with this PEM certificate chain (with --key).")
+    var cert: String?
+
+    @Option(help: "The PEM private key of --cert.")
+    var key: String?
+
+    @Option(help: "Another name (DNS or IP) the --https certificate covers; repeatable.")
+    var tlsName: [String] = []
+
+    @Option(help: "none: tokens optional; token: ARM requests need a bearer JWT for the management audience.")
+    var auth = AuthenticationMode.none
+
     func validate() throws {
         guard (0...65535).contains(self.port) else { throw ValidationError("--port must be between 0 and 65535.") }
         guard self.retryAfter >= 0 else { throw ValidationError("--retry-after must not be negative.") }
         guard self.operationDelay >= 0 else { throw ValidationError("--operation-delay must not be negative.") }
+        guard (self.cert == nil) == (self.key == nil) else { throw ValidationError("--cert and --key go together.") }
+        guard !(self.https && self.cert != nil) else { throw ValidationError("Use either --https or --cert/--key.") }
+    }
+
+    var transportSecurity: TransportSecurity {
+        if let cert, let key {
+            return .certificateFiles(certificate: URL(fileURLWithPath: cert), key: URL(fileURLWithPath: key))
+        }
+        return self.https ? .localAuthority(extraNames: self.tlsName) : .plain
     }
 
     func run() async throws {
@@ -68,12 +125,21 @@ struct EmulatorCommand: AsyncParsableCommand {
             longRunningStyle: self.lroStyle,
             apiVersionPolicy: self.apiVersionPolicy,
             location: self.location,
-            logLevel: self.logLevel
+            logLevel: self.logLevel,
+            transportSecurity: self.transportSecurity,
+            authentication: self.auth
         )
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = configuration.logLevel
             return handler
+        }
+        let logger = Logger(label: "datasync-emulator")
+        if self.auth == .none, !["127.0.0.1", "localhost", "::1"].contains(self.host) {
+            logger.warning(
+                "Listening beyond loopback with --auth none: anyone who can reach this address can change the emulator's state",
+                metadata: ["dse-host": "\(self.host)"]
+            )
         }
         let application: any ApplicationProtocol
         do {
@@ -81,7 +147,7 @@ struct EmulatorCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("datasync-emulator listening on \(baseURL)\n".utf8))
             }
         } catch let error as StateStoreError {
-            Logger(label: "datasync-emulator").critical("Cannot open the emulator state", metadata: ["dse-error": "\(error)"])
+            logger.critical("Cannot open the emulator state", metadata: ["dse-error": "\(error)"])
             throw ExitCode(2)
         }
         try await application.runService()
@@ -90,17 +156,21 @@ struct EmulatorCommand: AsyncParsableCommand {
 
 extension EmulatorConfiguration.LongRunningStyle: ExpressibleByArgument {}
 extension APIVersionPolicy: ExpressibleByArgument {}
+extension AuthenticationMode: ExpressibleByArgument {}
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 /// Turns `DATASYNC_EMULATOR_<FLAG>` variables into arguments, for flags the command line does not give.
 enum EnvironmentFlags {
-    static let options = [
+    /// The options and flags of `serve`, and of `ca`.
+    static let serveNames = [
         "host", "port", "data-dir", "retry-after", "operation-delay", "lro-style", "api-version-policy", "location",
-        "log-level",
+        "log-level", "cert", "key", "tls-name", "auth", "in-memory", "https",
     ]
-    static let flags = ["in-memory"]
+    static let authorityNames = ["data-dir"]
+    static let flags: Set<String> = ["in-memory", "https"]
 
     static func arguments(
+        _ names: [String],
         notIn given: [String],
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> [String] {
@@ -111,12 +181,12 @@ enum EnvironmentFlags {
         func isGiven(_ name: String) -> Bool {
             given.contains { $0 == "--\(name)" || $0.hasPrefix("--\(name)=") }
         }
-        for name in self.options where !isGiven(name) {
-            if let value = variable(name) { result += ["--\(name)", value] }
-        }
-        for name in self.flags where !isGiven(name) {
-            if let value = variable(name)?.lowercased(), ["1", "true", "yes", "on"].contains(value) {
-                result.append("--\(name)")
+        for name in names where !isGiven(name) {
+            guard let value = variable(name) else { continue }
+            if self.flags.contains(name) {
+                if ["1", "true", "yes", "on"].contains(value.lowercased()) { result.append("--\(name)") }
+            } else {
+                result += ["--\(name)", value]
             }
         }
         return result
