@@ -39,12 +39,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The data plane: emulated databases, schema reading, change tracking, moving rows. Knows no HTTP
+        // and not the emulator's own state.
+        .target(
+            name: "DataSyncEngine",
+            dependencies: [
+                "DataSyncModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Operation semantics: validation, state changes, long-running operations. Knows no HTTP.
         .target(
             name: "DataSyncHandlers",
             dependencies: [
                 "DataSyncModel",
                 "DataSyncStore",
+                "DataSyncEngine",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -74,6 +85,7 @@ let package = Package(
             dependencies: [
                 "ARMConventions",
                 "DataSyncHandlers",
+                "DataSyncEngine",
                 "EmulatorTLS",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -4,7 +4,8 @@
 #
 # Two runs:
 #   1. --https --data-dir <tmp>           default auth; the CA is read from <tmp>/tls/ca.pem
-#   2. --https --in-memory --auth token   the CA is fetched from /_emulator/ca.pem (the one unverified call)
+#   2. --https --in-memory --auth token   the CA is fetched from /_emulator/ca.pem (the one unverified call),
+#                                         and operations stay in progress for 50 ms
 #
 # Installs what it needs into <repo>/.venv-sdk (reused when the pinned requirements are there).
 # Environment: DATASYNC_EMULATOR_BINARY (default <repo>/.build/debug/datasync-emulator), PYTHON (>= 3.10).
@@ -186,6 +187,17 @@ run_walkthrough() {
     fi
 }
 
+# check_stdout NAME: the readiness line is all the emulator printed to stdout.
+check_stdout() {
+    local lines
+    lines="$(wc -l <"$work/$1.stdout")"
+    if [[ "$lines" -eq 1 ]]; then
+        ok "emulator ($1) printed exactly one line to stdout"
+    else
+        not_ok "emulator ($1) printed exactly one line to stdout (it printed $lines)"
+    fi
+}
+
 show_emulator_log() {
     local name="$1"
     if [[ -s "$work/$name.stderr" ]]; then
@@ -198,7 +210,7 @@ show_emulator_log() {
 
 prepare_venv
 
-for _ in $(seq 60); do
+for _ in $(seq 6); do
     [[ -x "$binary" ]] && break
     echo "sdk-check: waiting for $binary"
     sleep 5
@@ -215,15 +227,18 @@ else
     not_ok "the CA certificate is written to <data-dir>/tls/ca.pem ($(ls -R "$data_dir" 2>&1 | tr '\n' ' '))"
 fi
 stop_emulator "$emulator_pid"
+check_stdout default
 [[ $failed -eq 0 ]] || show_emulator_log default
 failed_before=$failed
 
-# Run 2: --auth token, in memory (from an empty directory, which must stay empty), the CA from its URL.
+# Run 2: --auth token, in memory (from an empty directory, which must stay empty), the CA from its URL;
+# operations stay in progress for 50 ms, so that the pollers also see 202s and "InProgress" on the way.
 empty_dir="$work/cwd"
 mkdir -p "$empty_dir"
-start_emulator token "$empty_dir" --https --port 0 --in-memory --auth token --log-level warning
+start_emulator token "$empty_dir" --https --port 0 --in-memory --auth token --operation-delay 0.05 --log-level warning
 run_walkthrough token "https, --auth token, CA from /_emulator/ca.pem" --base-url "$emulator_url" --fetch-ca --auth token
 stop_emulator "$emulator_pid"
+check_stdout token
 if [[ -z "$(ls -A "$empty_dir")" ]]; then
     ok "--in-memory: nothing written to the working directory"
 else

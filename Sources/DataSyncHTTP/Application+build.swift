@@ -1,4 +1,5 @@
 import ARMConventions
+import DataSyncEngine
 import DataSyncHandlers
 import DataSyncModel
 import DataSyncStore
@@ -28,16 +29,17 @@ public func buildApplication(
     logger.logLevel = configuration.logLevel
     let store = try StateStore.open(directory: configuration.dataDirectory)
     let tls = try ServingTLS.make(configuration.transportSecurity, dataDirectory: configuration.dataDirectory)
-    let router = buildRouter(configuration, store: store, clock: clock, authority: tls?.authority)
+    let parts = try buildRouter(configuration, store: store, clock: clock, authority: tls?.authority)
     let scheme = configuration.scheme
     let server: HTTPServerBuilder = try tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration) } ?? .http1()
     return Application(
-        router: router,
+        router: parts.router,
         server: server,
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "datasync-emulator"
         ),
+        services: [SyncScheduler(coordinator: parts.coordinator)],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
@@ -47,26 +49,37 @@ public func buildApplication(
     )
 }
 
-/// The router of the emulator: the control API, then every ARM path through one route table.
+/// The router of the emulator: the control API, then every ARM path through one route table; and the
+/// coordinator of sync rounds, which the interval scheduler shares.
 func buildRouter(
     _ configuration: EmulatorConfiguration,
     store: StateStore,
     clock: EmulatorClock,
     authority: LocalCertificateAuthority? = nil
-) -> Router<EmulatorRequestContext> {
+) throws -> (router: Router<EmulatorRequestContext>, coordinator: SyncCoordinator) {
+    var mappings: [DatabaseKey: URL] = [:]
+    for file in configuration.databaseFiles {
+        mappings[try DatabaseKey(server: file.server, database: file.database)] = file.path
+    }
+    let databases = EmulatedDatabases(
+        root: configuration.dataDirectory?.appendingPathComponent("databases"),
+        mappings: mappings
+    )
     let environment = HandlerEnvironment(
         store: store,
         clock: clock,
         location: configuration.location,
-        operationDelay: configuration.operationDelay
+        operationDelay: configuration.operationDelay,
+        databases: databases
     )
+    let coordinator = SyncCoordinator(environment: environment)
     let responder = LongRunningResponder(
         style: configuration.longRunningStyle,
         retryAfter: configuration.retryAfter,
         location: configuration.location
     )
     var table = ARMRouteTable(policy: configuration.apiVersionPolicy, scheme: configuration.scheme)
-    SyncGroupController(handler: SyncGroupHandler(environment: environment), responder: responder)
+    SyncGroupController(handler: SyncGroupHandler(environment: environment, coordinator: coordinator), responder: responder)
         .addRoutes(to: &table)
     SyncMemberController(handler: SyncMemberHandler(environment: environment), responder: responder)
         .addRoutes(to: &table)
@@ -85,7 +98,9 @@ func buildRouter(
             )
         )
     }
-    EmulatorControlController(store: store, authority: authority).addRoutes(to: router)
+    EmulatorControlController(store: store, databases: databases, authority: authority).addRoutes(to: router)
+    DatabaseQueryController(databases: databases).addRoutes(to: router)
+    ClockController(clock: clock, coordinator: coordinator).addRoutes(to: router)
     CloudMetadataController(scheme: configuration.scheme, port: configuration.port).addRoutes(to: router)
     let routes = table
     for method in [HTTPRequest.Method.get, .put, .patch, .post, .delete, .head, .options] {
@@ -93,5 +108,5 @@ func buildRouter(
             try await routes.dispatch(request, context: context)
         }
     }
-    return router
+    return (router, coordinator)
 }

@@ -24,6 +24,8 @@ public struct EmulatorConfiguration: Sendable {
     public var logLevel: Logger.Level
     public var transportSecurity: TransportSecurity
     public var authentication: AuthenticationMode
+    /// Emulated databases mapped to existing SQLite files (`--database SERVER/DB=PATH`).
+    public var databaseFiles: [DatabaseFile]
 
     public init(
         host: String = "127.0.0.1",
@@ -36,7 +38,8 @@ public struct EmulatorConfiguration: Sendable {
         location: String = "westus2",
         logLevel: Logger.Level = .info,
         transportSecurity: TransportSecurity = .plain,
-        authentication: AuthenticationMode = .none
+        authentication: AuthenticationMode = .none,
+        databaseFiles: [DatabaseFile] = []
     ) {
         self.host = host
         self.port = port
@@ -49,6 +52,7 @@ public struct EmulatorConfiguration: Sendable {
         self.logLevel = logLevel
         self.transportSecurity = transportSecurity
         self.authentication = authentication
+        self.databaseFiles = databaseFiles
     }
 
     /// The `http` or `https` the listener serves.
@@ -78,3 +82,22 @@ public enum AuthenticationMode: String, Sendable, CaseIterable {
 
 /// The emulator's version, reported by `/_emulator/health`.
 public let emulatorVersion = "0.1.0"
+
+/// An emulated database backed by a SQLite file the user chose.
+public struct DatabaseFile: Sendable {
+    public var server: String
+    public var database: String
+    public var path: URL
+
+    /// Parses `SERVER/DB=PATH`; `nil` when malformed.
+    public init?(argument: String) {
+        guard let equals = argument.firstIndex(of: "="), let slash = argument[..<equals].firstIndex(of: "/") else { return nil }
+        let server = String(argument[..<slash])
+        let database = String(argument[argument.index(after: slash)..<equals])
+        let path = String(argument[argument.index(after: equals)...])
+        guard !server.isEmpty, !database.isEmpty, !path.isEmpty else { return nil }
+        self.server = server
+        self.database = database
+        self.path = URL(fileURLWithPath: path)
+    }
+}

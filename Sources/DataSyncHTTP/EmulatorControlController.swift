@@ -1,4 +1,5 @@
 import ARMConventions
+import DataSyncEngine
 import DataSyncHandlers
 import DataSyncStore
 import EmulatorTLS
@@ -8,6 +9,7 @@ import Hummingbird
 /// The emulator's own API under `/_emulator`, outside the ARM namespace and its api-version rules.
 struct EmulatorControlController: Sendable {
     let store: StateStore
+    let databases: EmulatedDatabases
     /// The CA that issued the serving certificate, under `--https`.
     let authority: LocalCertificateAuthority?
 
@@ -18,6 +20,7 @@ struct EmulatorControlController: Sendable {
         }
         group.post("reset") { _, _ in
             try await self.store.reset()
+            self.databases.reset()
             return jsonResponse(.ok, .object(["status": .string("reset")]))
         }
         group.get("ca.pem") { _, _ in

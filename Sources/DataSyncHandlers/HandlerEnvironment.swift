@@ -1,4 +1,5 @@
 import Crypto
+import DataSyncEngine
 import DataSyncModel
 import DataSyncStore
 import Foundation
@@ -11,13 +12,24 @@ public struct HandlerEnvironment: Sendable {
     public let location: String
     /// How long an operation stays in progress after it was accepted.
     public let operationDelay: TimeInterval
+    /// The emulated databases: hubs and members.
+    public let databases: EmulatedDatabases
 
-    public init(store: StateStore, clock: EmulatorClock, location: String, operationDelay: TimeInterval) {
+    public init(
+        store: StateStore,
+        clock: EmulatorClock,
+        location: String,
+        operationDelay: TimeInterval,
+        databases: EmulatedDatabases
+    ) {
         self.store = store
         self.clock = clock
         self.location = location
         self.operationDelay = operationDelay
+        self.databases = databases
     }
+
+    var dataPlane: DataPlane { DataPlane(databases: self.databases) }
 
     /// A new operation record for `result`, accepted now and finished once its delay passes.
     func operation(id: UUID, server: ServerPath, result: OperationResult) -> LongRunningOperation {

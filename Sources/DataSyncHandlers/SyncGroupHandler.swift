@@ -1,3 +1,4 @@
+import DataSyncEngine
 import DataSyncModel
 import DataSyncStore
 import Foundation
@@ -5,9 +6,11 @@ import Foundation
 /// The semantics of the sync group operations, transport-agnostic.
 public struct SyncGroupHandler: Sendable {
     let environment: HandlerEnvironment
+    let coordinator: SyncCoordinator
 
-    public init(environment: HandlerEnvironment) {
+    public init(environment: HandlerEnvironment, coordinator: SyncCoordinator) {
         self.environment = environment
+        self.coordinator = coordinator
     }
 
     /// `SyncGroups_Get`.
@@ -38,6 +41,8 @@ public struct SyncGroupHandler: Sendable {
                 group.path.name = existing.path.name
                 group.settings = settings
             }
+            group.scheduledFrom = environment.clock.now
+            try Provisioning.apply(to: &group, environment: environment, store: store)
             try store.save(group)
             let operation = environment.operation(
                 id: operationID,
@@ -63,6 +68,8 @@ public struct SyncGroupHandler: Sendable {
             try Self.checkSyncDatabase(patch.syncDatabaseID, for: path, in: store.reader)
             try Self.checkSchema(patch.schema, of: path, in: store.reader)
             group.settings.merge(patch)
+            group.scheduledFrom = environment.clock.now
+            try Provisioning.apply(to: &group, environment: environment, store: store)
             try store.save(group)
             let operation = environment.operation(
                 id: operationID,
@@ -79,7 +86,9 @@ public struct SyncGroupHandler: Sendable {
         let environment = self.environment
         return try await environment.store.write { store in
             guard let group = try store.reader.group(path) else { return nil }
+            let members = try store.reader.members(in: group.path)
             try store.deleteGroup(group.path)
+            environment.dataPlane.deprovision(group: group, members: members)
             let operation = environment.operation(
                 id: operationID,
                 server: path.database.server,
@@ -90,7 +99,8 @@ public struct SyncGroupHandler: Sendable {
         }
     }
 
-    /// `SyncGroups_TriggerSync`: accepted only for a group with a schema and at least one member.
+    /// `SyncGroups_TriggerSync`: runs a sync round, accepted only for a group with a schema and at least
+    /// one member. A trigger during a running round makes that round run once more instead.
     public func triggerSync(_ path: SyncGroupPath) async throws {
         try await self.environment.store.read { reader in
             let group = try Self.existing(path, in: reader)
@@ -99,11 +109,14 @@ public struct SyncGroupHandler: Sendable {
                 throw DataSyncError.genericFailure("'' is not an active sync group.")
             }
         }
+        try await self.coordinator.trigger(path)
     }
 
-    /// `SyncGroups_CancelSync`: succeeds even when nothing runs, as the live service does.
+    /// `SyncGroups_CancelSync`: stops a running round between tables; succeeds even when nothing runs,
+    /// as the live service does.
     public func cancelSync(_ path: SyncGroupPath) async throws {
         _ = try await self.get(path)
+        try await self.coordinator.cancel(path)
     }
 
     /// `SyncGroups_RefreshHubSchema`: a long-running read of the hub's catalogue.
@@ -111,18 +124,14 @@ public struct SyncGroupHandler: Sendable {
         let environment = self.environment
         return try await environment.store.write { store in
             let group = try Self.existing(path, in: store.reader)
-            let now = environment.clock.now
-            try store.saveSchema(DatabaseSchema(tables: [], lastUpdateTime: now), ownerID: group.path.id)
-            try store.appendLog(
-                SyncLogEntry(
-                    timestamp: now,
-                    type: .success,
-                    source: logSource(server: path.database.server.server.value, database: path.database.database.value),
-                    details: "Schema information obtained successfully.",
-                    tracingID: operationID,
-                    operationStatus: "SchemaRefreshSuccess"
-                ),
-                to: group.path
+            try refreshDatabaseSchema(
+                of: try DataPlane.hubKey(group.path),
+                ownerID: group.path.id,
+                source: logSource(server: path.database.server.server.value, database: path.database.database.value),
+                group: group.path,
+                tracingID: operationID,
+                environment: environment,
+                store: store
             )
             let operation = environment.operation(
                 id: operationID,
@@ -242,4 +251,40 @@ func normalizedLocation(_ location: String) -> String {
 public func logSource(server: String, database: String) -> String {
     let fqdn = server.contains(".") ? server : "\(server).database.windows.net"
     return "\(fqdn)/\(database)"
+}
+
+/// Reads a database's catalogue into the stored schema of `ownerID`, and logs the outcome as the service
+/// does: `SchemaRefreshSuccess`, or `SchemaRefreshFailure` with the reason (the operation still succeeds).
+func refreshDatabaseSchema(
+    of key: DatabaseKey,
+    ownerID: String,
+    source: String,
+    group: SyncGroupPath,
+    tracingID: UUID,
+    environment: HandlerEnvironment,
+    store: StoreWriter
+) throws {
+    let now = environment.clock.now
+    let entry: SyncLogEntry
+    do {
+        try store.saveSchema(try environment.databases.readSchema(key, at: now), ownerID: ownerID)
+        entry = SyncLogEntry(
+            timestamp: now,
+            type: .success,
+            source: source,
+            details: "Schema information obtained successfully.",
+            tracingID: tracingID,
+            operationStatus: "SchemaRefreshSuccess"
+        )
+    } catch {
+        entry = SyncLogEntry(
+            timestamp: now,
+            type: .error,
+            source: source,
+            details: "Getting schema information for the database failed with the exception \"\(error)\"",
+            tracingID: tracingID,
+            operationStatus: "SchemaRefreshFailure"
+        )
+    }
+    try store.appendLog(entry, to: group)
 }

@@ -1,3 +1,4 @@
+import DataSyncEngine
 import DataSyncModel
 import DataSyncStore
 import Foundation
@@ -42,6 +43,7 @@ public struct SyncMemberHandler: Sendable {
             )
             member.settings = settings
             try store.save(member)
+            try Self.provision(member, in: group, environment: environment, store: store)
             let operation = environment.operation(
                 id: operationID,
                 server: path.group.database.server,
@@ -65,6 +67,7 @@ public struct SyncMemberHandler: Sendable {
             var member = try Self.existing(path, in: store.reader)
             member.settings.merge(patch)
             try store.save(member)
+            try Self.provision(member, in: try SyncGroupHandler.existing(path.group, in: store.reader), environment: environment, store: store)
             let operation = environment.operation(
                 id: operationID,
                 server: path.group.database.server,
@@ -81,6 +84,11 @@ public struct SyncMemberHandler: Sendable {
         return try await environment.store.write { store in
             guard let member = try store.reader.member(path) else { return nil }
             try store.deleteMember(member.path)
+            environment.dataPlane.deprovision(member: member)
+            if var group = try store.reader.group(path.group) {
+                group.syncState = Provisioning.readiness(group, members: try store.reader.members(in: group.path))
+                try store.save(group)
+            }
             let operation = environment.operation(
                 id: operationID,
                 server: path.group.database.server,
@@ -96,22 +104,29 @@ public struct SyncMemberHandler: Sendable {
         let environment = self.environment
         return try await environment.store.write { store in
             let member = try Self.existing(path, in: store.reader)
-            let now = environment.clock.now
-            try store.saveSchema(DatabaseSchema(tables: [], lastUpdateTime: now), ownerID: member.path.id)
-            try store.appendLog(
-                SyncLogEntry(
-                    timestamp: now,
-                    type: .success,
-                    source: logSource(
-                        server: member.settings.serverName ?? "",
-                        database: member.settings.databaseName ?? ""
-                    ),
-                    details: "Schema information obtained successfully.",
+            do {
+                try refreshDatabaseSchema(
+                    of: try DataPlane.memberKey(member),
+                    ownerID: member.path.id,
+                    source: memberSource(member),
+                    group: member.path.group,
                     tracingID: operationID,
-                    operationStatus: "SchemaRefreshSuccess"
-                ),
-                to: member.path.group
-            )
+                    environment: environment,
+                    store: store
+                )
+            } catch let error as EngineError {
+                try store.appendLog(
+                    SyncLogEntry(
+                        timestamp: environment.clock.now,
+                        type: .error,
+                        source: memberSource(member),
+                        details: "Getting schema information for the database failed with the exception \"\(error)\"",
+                        tracingID: operationID,
+                        operationStatus: "SchemaRefreshFailure"
+                    ),
+                    to: member.path.group
+                )
+            }
             let operation = environment.operation(
                 id: operationID,
                 server: path.group.database.server,
@@ -128,6 +143,14 @@ public struct SyncMemberHandler: Sendable {
             let member = try Self.existing(path, in: reader)
             return try reader.schema(ownerID: member.path.id).map { [$0] } ?? []
         }
+    }
+
+    /// Provisions a member added to (or changed in) a group whose schema is set, and updates the group's
+    /// readiness.
+    static func provision(_ member: SyncMember, in group: SyncGroup, environment: HandlerEnvironment, store: StoreWriter) throws {
+        var group = group
+        try Provisioning.apply(to: &group, members: [member], environment: environment, store: store)
+        try store.save(group)
     }
 
     static func existing(_ path: SyncMemberPath, in reader: StoreReader) throws -> SyncMember {

@@ -109,6 +109,8 @@ public struct SyncGroup: Sendable, Codable, Equatable {
     public var syncState: SyncGroupState
     public var lastSyncTime: Date
     public var createdAt: Date
+    /// When the configuration was last saved: the first interval run comes one interval after it.
+    public var scheduledFrom: Date?
 
     public init(path: SyncGroupPath, settings: SyncGroupSettings, createdAt: Date) {
         self.path = path
@@ -116,6 +118,7 @@ public struct SyncGroup: Sendable, Codable, Equatable {
         self.syncState = .notReady
         self.lastSyncTime = neverSyncedTime
         self.createdAt = createdAt
+        self.scheduledFrom = createdAt
     }
 }
 

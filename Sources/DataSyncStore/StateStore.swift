@@ -85,6 +85,9 @@ public final class StateStore: Sendable {
                     """
             )
         }
+        migrator.registerMigration("v2-logStatus") { db in
+            try db.execute(sql: "ALTER TABLE syncLog ADD COLUMN operationStatus TEXT NOT NULL DEFAULT ''")
+        }
         return migrator
     }
 

@@ -225,19 +225,19 @@ public struct StoreWriter {
 
     public func appendLog(_ entry: SyncLogEntry, to group: SyncGroupPath) throws {
         try self.db.execute(
-            sql: "INSERT INTO syncLog (groupKey, timestamp, type, body) VALUES (?, ?, ?, ?)",
+            sql: "INSERT INTO syncLog (groupKey, timestamp, type, operationStatus, body) VALUES (?, ?, ?, ?, ?)",
             arguments: [
-                group.id.armKey, entry.timestamp.timeIntervalSince1970, entry.type.rawValue,
+                group.id.armKey, entry.timestamp.timeIntervalSince1970, entry.type.rawValue, entry.operationStatus,
                 try encoder.encode(entry),
             ]
         )
     }
 
-    /// Removes log entries older than `cutoff` (retention).
-    public func deleteLogs(of group: SyncGroupPath, olderThan cutoff: Date) throws {
+    /// Removes a group's log entries of `operationStatus` older than `cutoff` (retention).
+    public func deleteLogs(of group: SyncGroupPath, operationStatus: String, olderThan cutoff: Date) throws {
         try self.db.execute(
-            sql: "DELETE FROM syncLog WHERE groupKey = ? AND timestamp < ?",
-            arguments: [group.id.armKey, cutoff.timeIntervalSince1970]
+            sql: "DELETE FROM syncLog WHERE groupKey = ? AND operationStatus = ? AND timestamp < ?",
+            arguments: [group.id.armKey, operationStatus, cutoff.timeIntervalSince1970]
         )
     }
 

@@ -100,12 +100,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "none: tokens optional; token: ARM requests need a bearer JWT for the management audience.")
     var auth = AuthenticationMode.none
 
+    @Option(help: "Map an emulated database to an existing SQLite file: SERVER/DB=PATH; repeatable.")
+    var database: [String] = []
+
     func validate() throws {
         guard (0...65535).contains(self.port) else { throw ValidationError("--port must be between 0 and 65535.") }
         guard self.retryAfter >= 0 else { throw ValidationError("--retry-after must not be negative.") }
         guard self.operationDelay >= 0 else { throw ValidationError("--operation-delay must not be negative.") }
         guard (self.cert == nil) == (self.key == nil) else { throw ValidationError("--cert and --key go together.") }
         guard !(self.https && self.cert != nil) else { throw ValidationError("Use either --https or --cert/--key.") }
+        for mapping in self.database where DatabaseFile(argument: mapping) == nil {
+            throw ValidationError("--database takes SERVER/DB=PATH; got '\(mapping)'.")
+        }
     }
 
     var transportSecurity: TransportSecurity {
@@ -127,7 +133,8 @@ struct ServeCommand: AsyncParsableCommand {
             location: self.location,
             logLevel: self.logLevel,
             transportSecurity: self.transportSecurity,
-            authentication: self.auth
+            authentication: self.auth,
+            databaseFiles: self.database.compactMap(DatabaseFile.init(argument:))
         )
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -164,7 +171,7 @@ enum EnvironmentFlags {
     /// The options and flags of `serve`, and of `ca`.
     static let serveNames = [
         "host", "port", "data-dir", "retry-after", "operation-delay", "lro-style", "api-version-policy", "location",
-        "log-level", "cert", "key", "tls-name", "auth", "in-memory", "https",
+        "log-level", "cert", "key", "tls-name", "auth", "database", "in-memory", "https",
     ]
     static let authorityNames = ["data-dir"]
     static let flags: Set<String> = ["in-memory", "https"]

@@ -30,6 +30,13 @@ import Testing
         let member = "\(HowTo.memberPath())?\(Self.version)"
         #expect(try await self.finish(emulator, try await emulator.send("PUT", group, body: try HowTo.fixture("create-sync-group"))) == 201)
         #expect(try await self.finish(emulator, try await emulator.send("PUT", member, body: try HowTo.fixture("create-sync-member"))) == 201)
+        let hubQuery = "/_emulator/databases/\(HowTo.server)/\(HowTo.database)/query"
+        let created = try await emulator.send(
+            "POST",
+            hubQuery,
+            body: #"{"sql":"CREATE TABLE Customers (CustomerId INTEGER PRIMARY KEY, Name NVARCHAR(100)); INSERT INTO Customers VALUES (1, 'Ada')"}"#
+        )
+        #expect(created.status == 200)
         let refresh = try await emulator.send("POST", "\(HowTo.groupPath())/refreshHubSchema?\(Self.version)")
         #expect(try await self.finish(emulator, refresh) == 200)
         #expect(try await emulator.send("GET", "\(HowTo.groupPath())/hubSchemas?\(Self.version)").status == 200)
@@ -38,6 +45,13 @@ import Testing
         #expect(try await emulator.send("POST", "\(HowTo.groupPath())/triggerSync?\(Self.version)").status == 200)
         let state = try await emulator.send("GET", group)
         #expect(state.text.contains("\"masterSyncMemberName\":\"syncgroupcrud-4879\""))
+        #expect(state.text.contains("\"syncState\":\"Good\""))
+        let arrived = try await emulator.send(
+            "POST",
+            "/_emulator/databases/syncgroupcrud-3379/syncgroupcrud-7421/query",
+            body: #"{"sql":"SELECT Name FROM Customers"}"#
+        )
+        #expect(arrived.text == #"{"columns":["Name"],"rows":[["Ada"]]}"#)
         emulator.stop()
         #expect(emulator.process.terminationStatus == 0)
     }

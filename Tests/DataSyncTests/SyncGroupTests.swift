@@ -139,6 +139,7 @@ import Testing
             #expect((try await arm.post(HowTo.groupPath() + "/cancelSync")).status == .ok)
 
             _ = try await arm.createMember()
+            try await arm.prepareHowToHub()
             let updated = try await arm.finish(try await arm.put(HowTo.groupPath(), try HowTo.fixture("update-sync-group")))
             #expect(updated.status == .ok)
             let triggered = try await arm.post(HowTo.groupPath() + "/triggerSync")

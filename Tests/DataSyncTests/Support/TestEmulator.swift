@@ -131,6 +131,20 @@ struct ARMClient {
     func createMember(_ name: String = HowTo.member, group: String = HowTo.group) async throws -> Reply {
         try await self.finish(try await self.put(HowTo.memberPath(name, group: group), try HowTo.fixture("create-sync-member")))
     }
+
+    /// Runs SQL in an emulated database through the query endpoint.
+    @discardableResult
+    func sql(_ server: String, _ database: String, _ sql: String, _ parameters: [JSONValue] = []) async throws -> Reply {
+        let body = JSONValue.object(["sql": .string(sql), "parameters": .array(parameters)]).serialized()
+        return try await self.send(.post, "/_emulator/databases/\(server)/\(database)/query", body: body, apiVersion: .some(nil))
+    }
+
+    /// Creates the how-to's `Customers` table in the hub and refreshes the hub schema, so the how-to's
+    /// schema update can name it.
+    func prepareHowToHub() async throws {
+        try await self.sql(HowTo.server, HowTo.database, "CREATE TABLE Customers (CustomerId INTEGER PRIMARY KEY, Name NVARCHAR(100))")
+        _ = try await self.finish(try await self.post(HowTo.groupPath() + "/refreshHubSchema"))
+    }
 }
 
 /// Runs `body` against a fresh in-memory emulator through the router transport.

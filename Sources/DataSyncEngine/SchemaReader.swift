@@ -1,0 +1,135 @@
+import DataSyncModel
+import Foundation
+import GRDB
+
+/// Reads a database's real catalogue and describes it as the service does: `dbo.T`, `[dbo].[T]`, SQL
+/// Server type names and sizes, primary keys, and the service's error ids.
+public enum SchemaReader {
+    /// The error id of a table the service cannot sync because it has no primary key.
+    public static let noPrimaryKey = "Schema_TableHasNoPrimaryKey"
+    /// The error id of a column whose type the service cannot sync.
+    public static let unsupportedType = "Schema_ColumnTypeNotSupported"
+
+    /// The user tables of `db`, in name order, without SQLite's and the engine's own tables.
+    public static func read(_ db: Database, at time: Date) throws -> DatabaseSchema {
+        let names = try String.fetchAll(
+            db,
+            sql: """
+                SELECT name FROM sqlite_master
+                WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE 'datasync\\_%' ESCAPE '\\'
+                ORDER BY name
+                """
+        )
+        let tables = try names.map { name in try self.table(db, name: name) }
+        return DatabaseSchema(tables: tables, lastUpdateTime: time)
+    }
+
+    static func table(_ db: Database, name: String) throws -> SchemaTable {
+        let columns = try self.columns(db, table: name).map { column in
+            let (dataType, dataSize, supported) = Self.serviceType(column.declaredType)
+            return SchemaColumn(
+                name: column.name,
+                quotedName: "[\(column.name)]",
+                dataType: dataType,
+                dataSize: dataSize,
+                isPrimaryKey: column.primaryKeyIndex > 0,
+                errorID: supported ? nil : Self.unsupportedType
+            )
+        }
+        let hasKey = columns.contains(where: \.isPrimaryKey)
+        return SchemaTable(
+            name: "dbo.\(name)",
+            quotedName: "[dbo].[\(name)]",
+            columns: columns,
+            errorID: hasKey ? nil : Self.noPrimaryKey
+        )
+    }
+
+    /// One column as SQLite declares it.
+    struct Column {
+        let name: String
+        let declaredType: String
+        let notNull: Bool
+        /// 1-based position in the primary key, 0 when not part of it.
+        let primaryKeyIndex: Int
+    }
+
+    static func columns(_ db: Database, table: String) throws -> [Column] {
+        try Row.fetchAll(db, sql: "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?)", arguments: [table])
+            .map { row in
+                Column(name: row["name"], declaredType: row["type"] ?? "", notNull: row["notnull"], primaryKeyIndex: row["pk"])
+            }
+    }
+
+    /// Maps a SQLite declared type to the service's type name and size, and whether Data Sync can sync it.
+    static func serviceType(_ declared: String) -> (type: String, size: String, supported: Bool) {
+        let text = declared.trimmingCharacters(in: .whitespaces)
+        let lower = text.lowercased()
+        let base = lower.split(separator: "(").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? lower
+        var argument: String?
+        if let open = lower.firstIndex(of: "("), let close = lower.lastIndex(of: ")"), open < close {
+            argument = lower[lower.index(after: open)..<close].replacingOccurrences(of: " ", with: "")
+        }
+        let unsupported: Set<String> = [
+            "xml", "geography", "geometry", "hierarchyid", "sql_variant", "timestamp", "rowversion", "image", "cursor",
+        ]
+        if unsupported.contains(base) { return (base, "", false) }
+        switch base {
+        case "int", "integer": return (base == "integer" ? "bigint" : "int", base == "integer" ? "8" : "4", true)
+        case "bigint", "int8": return ("bigint", "8", true)
+        case "smallint", "int2": return ("smallint", "2", true)
+        case "tinyint": return ("tinyint", "1", true)
+        case "bit", "bool", "boolean": return ("bit", "1", true)
+        case "real": return ("real", "4", true)
+        case "float", "double", "double precision": return ("float", "8", true)
+        case "decimal", "numeric", "money": return (base == "money" ? "money" : "decimal", argument ?? "18,0", true)
+        case "date": return ("date", "3", true)
+        case "datetime", "datetime2", "timestamp with time zone": return ("datetime2", "8", true)
+        case "time": return ("time", "5", true)
+        case "uniqueidentifier", "uuid", "guid": return ("uniqueidentifier", "16", true)
+        case "char", "character": return ("char", argument ?? "1", true)
+        case "nchar": return ("nchar", argument ?? "1", true)
+        case "varchar", "varying character": return ("varchar", argument ?? "max", true)
+        case "nvarchar", "native character": return ("nvarchar", argument ?? "max", true)
+        case "text", "clob", "ntext": return ("nvarchar", "max", true)
+        case "": return ("sql_variant", "", false)
+        case "blob", "binary", "varbinary": return ("varbinary", argument ?? "max", true)
+        default:
+            // SQLite's affinity rules decide what the rest is.
+            if lower.contains("int") { return ("bigint", "8", true) }
+            if lower.contains("char") || lower.contains("clob") || lower.contains("text") { return ("nvarchar", "max", true) }
+            if lower.contains("blob") { return ("varbinary", "max", true) }
+            if lower.contains("real") || lower.contains("floa") || lower.contains("doub") { return ("float", "8", true) }
+            return ("decimal", "18,0", true)
+        }
+    }
+
+    /// The bare table name in a service quoted name: `[dbo].[T]`, `dbo.T`, `[T]` and `T` all mean `T`.
+    public static func tableName(fromQuoted quoted: String) -> String {
+        let parts = self.splitQuoted(quoted)
+        return parts.last ?? quoted
+    }
+
+    /// The bare column name in `[C]` or `C`.
+    public static func columnName(fromQuoted quoted: String) -> String {
+        self.splitQuoted(quoted).last ?? quoted
+    }
+
+    private static func splitQuoted(_ quoted: String) -> [String] {
+        var parts: [String] = []
+        var current = ""
+        var inBrackets = false
+        for character in quoted {
+            switch character {
+            case "[" where !inBrackets: inBrackets = true
+            case "]" where inBrackets: inBrackets = false
+            case "." where !inBrackets:
+                parts.append(current)
+                current = ""
+            default: current.append(character)
+            }
+        }
+        parts.append(current)
+        return parts
+    }
+}

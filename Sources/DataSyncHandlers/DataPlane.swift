@@ -1,0 +1,129 @@
+import DataSyncEngine
+import DataSyncModel
+import DataSyncStore
+import Foundation
+
+/// Where the management plane meets the real databases: which database a group or member is, what a
+/// schema selects, and provisioning. It keeps the engine's vocabulary out of the other handlers.
+struct DataPlane: Sendable {
+    let databases: EmulatedDatabases
+
+    /// The hub of a group: the database in its path.
+    static func hubKey(_ path: SyncGroupPath) throws -> DatabaseKey {
+        try DatabaseKey(server: path.database.server.server.value, database: path.database.database.value)
+    }
+
+    /// A member's database: `serverName` (an FQDN means its first label) and `databaseName`.
+    static func memberKey(_ member: SyncMember) throws -> DatabaseKey {
+        guard let server = member.settings.serverName, let database = member.settings.databaseName else {
+            throw EngineError("the member has no serverName or databaseName")
+        }
+        return try DatabaseKey(server: server, database: database)
+    }
+
+    static func hubPeer(_ path: SyncGroupPath) -> String { "hub:\(path.id.armKey)" }
+    static func memberPeer(_ path: SyncMemberPath) -> String { "member:\(path.id.armKey)" }
+
+    /// The tables a group's schema selects, resolved against the hub's refreshed schema, parents first.
+    /// - Throws: ``DataSyncError`` with the service's codes for tables or columns it cannot sync.
+    static func selection(_ schema: SyncGroupSchema, hub: DatabaseSchema?) throws -> [SyncTable] {
+        guard !schema.tables.isEmpty else { return [] }
+        guard let hub else {
+            throw DataSyncError.genericFailure("the hub schema has not been refreshed; call refreshHubSchema first.")
+        }
+        var tables: [SyncTable] = []
+        for selected in schema.tables {
+            let quoted = selected.quotedName ?? ""
+            let name = SchemaReader.tableName(fromQuoted: quoted)
+            guard let table = hub.tables.first(where: { SchemaReader.tableName(fromQuoted: $0.quotedName).lowercased() == name.lowercased() }) else {
+                throw DataSyncError.genericFailure("table '\(quoted)' was not found in the hub schema.")
+            }
+            if let errorID = table.errorID {
+                throw DataSyncError.genericFailure("table '\(table.quotedName)' cannot be synced: \(errorID).")
+            }
+            var chosen = Set<String>()
+            for column in selected.columns {
+                let columnName = SchemaReader.columnName(fromQuoted: column.quotedName ?? "")
+                guard let match = table.columns.first(where: { $0.name.lowercased() == columnName.lowercased() }) else {
+                    throw DataSyncError.genericFailure("column '\(column.quotedName ?? "")' was not found in table '\(table.quotedName)' of the hub schema.")
+                }
+                if match.errorID != nil {
+                    throw DataSyncError(
+                        .badRequest,
+                        wireCode: "SyncOperation_UnsupportedDataTypeColumnInSchema",
+                        message: "Column '\(match.quotedName)' of table '\(table.quotedName)' has the data type '\(match.dataType)', which Data Sync does not support."
+                    )
+                }
+                chosen.insert(match.name)
+            }
+            let keyColumns = table.columns.filter(\.isPrimaryKey).map(\.name)
+            for key in keyColumns where !chosen.contains(key) {
+                throw DataSyncError.genericFailure("primary key column '[\(key)]' of table '\(table.quotedName)' must be selected.")
+            }
+            tables.append(
+                SyncTable(
+                    name: SchemaReader.tableName(fromQuoted: table.quotedName),
+                    columns: table.columns.map(\.name).filter(chosen.contains),
+                    primaryKey: keyColumns
+                )
+            )
+        }
+        return tables
+    }
+
+    /// Provisions the hub of `group` and each of `members` for `tables`, creating missing member tables
+    /// from the hub's definitions.
+    /// - Returns: each member's new state: `Provisioned`, or `ProvisionFailed` with the reason.
+    func provision(
+        group: SyncGroup,
+        tables: [SyncTable],
+        members: [SyncMember],
+        now: Date
+    ) throws -> [(member: SyncMember, failure: String?)] {
+        let hubKey = try Self.hubKey(group.path)
+        let definitions = try self.databases.provisionHub(hubKey, scope: Self.hubPeer(group.path), tables: tables, now: now)
+        return members.map { member in
+            do {
+                let key = try Self.memberKey(member)
+                guard key != hubKey else { throw EngineError("a member cannot be the hub database itself") }
+                try self.databases.provisionMember(
+                    key,
+                    scope: Self.memberPeer(member.path),
+                    tables: tables,
+                    definitions: definitions,
+                    now: now
+                )
+                return (member, nil)
+            } catch {
+                return (member, String(describing: error))
+            }
+        }
+    }
+
+    /// Removes a member's tracking, and the hub's memory of it. Data is never dropped.
+    func deprovision(member: SyncMember) {
+        if let key = try? Self.memberKey(member) {
+            try? self.databases.deprovision(key, scope: Self.memberPeer(member.path), forgetting: [Self.hubPeer(member.path.group)])
+        }
+        if let hub = try? Self.hubKey(member.path.group) {
+            try? self.databases.deprovision(hub, scope: nil, forgetting: [Self.memberPeer(member.path)])
+        }
+    }
+
+    /// Removes a group's tracking from its hub and its members.
+    func deprovision(group: SyncGroup, members: [SyncMember]) {
+        for member in members { self.deprovision(member: member) }
+        if let hub = try? Self.hubKey(group.path) {
+            try? self.databases.deprovision(hub, scope: Self.hubPeer(group.path), forgetting: [])
+        }
+    }
+}
+
+/// Runs blocking database work off the cooperative thread pool.
+public func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try work() })
+        }
+    }
+}
