@@ -680,7 +680,18 @@ class Unit:
     failed: bool = False
 
 
-def run_st(base_url: str, spec_dir: Path, label: str, rel: str, args: argparse.Namespace, work: Path, log: Path) -> int:
+PASSES = {
+    # Schema-valid requests (examples, coverage boundaries, fuzzing), bounded by --max-examples.
+    "positive": ["--phases", "examples,coverage,fuzzing", "--mode", "positive"],
+    # Schema-invalid requests: coverage probes (missing or mistyped parameters, undeclared methods, wrong
+    # media types) and negative fuzzing. Hypothesis can stall for minutes drawing negative path parameters,
+    # so this pass also runs under a time budget.
+    "negative": ["--phases", "coverage,fuzzing", "--mode", "negative"],
+}
+
+
+def run_st(base_url: str, spec_dir: Path, label: str, rel: str, pass_name: str, args: argparse.Namespace, work: Path, log: Path) -> tuple[int, Path]:
+    """Runs one `st run` pass over one Swagger file; returns (exit code, JUnit path). 124 = cut off."""
     spec_path = spec_dir / "specification" / "sql" / "resource-manager" / rel
     env = dict(os.environ)
     env.update(
@@ -693,39 +704,48 @@ def run_st(base_url: str, spec_dir: Path, label: str, rel: str, args: argparse.N
             "CF_LOG": str(log),
         }
     )
-    safe = label.replace("/", "_")
+    safe = f"{label.replace('/', '_')}-{pass_name}"
+    junit = work / f"junit-{safe}.xml"
+    examples = args.max_examples if pass_name == "positive" else args.max_negative_examples
     command = [
         args.st,
         "run",
         str(spec_path),
         "--url", base_url,
         "--checks", ",".join(CHECKS),
-        "--max-examples", str(args.max_examples),
-        "--phases", "examples,coverage,fuzzing",
+        "--max-examples", str(examples),
+        *PASSES[pass_name],
         "--seed", str(args.seed),
         "--generation-database", "none",
         "--continue-on-failure",
         "--no-shrink",
         "--workers", "1",
         "--request-timeout", "10",
-        # A time budget per file: it bounds negative generation, which can stall in hypothesis, and the
-        # fuzzing phase repeats until it is spent, so each file takes about this long.
-        "--max-time", str(args.max_time_per_spec),
         "--suppress-health-check", "all",
         "--warnings", "off",
         "--no-color",
         "--report", "junit",
-        "--report-junit-path", str(work / f"junit-{safe}.xml"),
+        "--report-junit-path", str(junit),
     ]
+    budget = args.max_time_per_pass
+    started = time.monotonic()
     with (work / f"st-{safe}.log").open("w") as out:
-        started = time.monotonic()
+        process = subprocess.Popen(command, cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
-            code = subprocess.run(command, cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=args.max_time_per_spec + 120).returncode
+            code = process.wait(timeout=budget)
         except subprocess.TimeoutExpired:
-            out.write("\ncontract-fuzz: st run timed out\n")
+            # Ctrl-C lets st stop generating and still write its report; kill it if that is not enough.
+            process.send_signal(2)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
             code = 124
-    print(f"  {label}: st exit {code} in {time.monotonic() - started:.0f}s", flush=True)
-    return code
+            out.write(f"\ncontract-fuzz: cut off after {budget}s\n")
+    note = " (cut off at the time budget; the failures it logged still count)" if code == 124 else ""
+    print(f"  {label} {pass_name}: st exit {code} in {time.monotonic() - started:.0f}s{note}", flush=True)
+    return code, junit
 
 
 def junit_units(path: Path, label: str) -> tuple[list[str], list[str]]:
@@ -839,8 +859,9 @@ def main() -> int:
     run.add_argument("--spec-dir", required=True, type=Path)
     run.add_argument("--work-dir", required=True, type=Path)
     run.add_argument("--st", default="st")
-    run.add_argument("--max-examples", type=int, default=25)
-    run.add_argument("--max-time-per-spec", type=int, default=30)
+    run.add_argument("--max-examples", type=int, default=25, help="per operation, positive pass")
+    run.add_argument("--max-negative-examples", type=int, default=15, help="per operation, negative pass")
+    run.add_argument("--max-time-per-pass", type=int, default=40, help="seconds; a pass is cut off after this")
     run.add_argument("--seed", type=int, default=20250101)
     run.add_argument("--only", default="", help="comma-separated labels, e.g. 2025-01-01/SyncGroups")
     args = parser.parse_args()
@@ -864,14 +885,17 @@ def main() -> int:
     selected = [s for s in SPEC_FILES if not args.only or s[0] in args.only.split(",")]
     print(f"contract-fuzz: {len(selected)} Swagger files, {args.max_examples} examples per operation", flush=True)
     for label, rel in selected:
-        code = run_st(base_url, args.spec_dir, label, rel, args, work, log)
         index = SpecIndex(args.spec_dir / "specification" / "sql" / "resource-manager" / rel)
-        for (method, template), op in index.operations.items():
+        for op in index.operations.values():
             units[f"{label} {op['operationId']}"] = Unit(f"{label} {op['operationId']}")
-        tested, errors = junit_units(work / f"junit-{label.replace('/', '_')}.xml", label)
-        infra_errors += errors
-        if code not in (0, 1):
-            infra_errors.append(f"{label}: st exited {code} (see {work}/st-{label.replace('/', '_')}.log)")
+        for pass_name in PASSES:
+            code, junit = run_st(base_url, args.spec_dir, label, rel, pass_name, args, work, log)
+            if code == 124:
+                continue
+            _, errors = junit_units(junit, f"{label} {pass_name}")
+            infra_errors += errors
+            if code not in (0, 1):
+                infra_errors.append(f"{label} {pass_name}: st exited {code} (see {work}/st-{label.replace('/', '_')}-{pass_name}.log)")
 
     # ---- findings from the hooks' log
     findings: dict[tuple[str, str, str, str], dict[str, Any]] = {}

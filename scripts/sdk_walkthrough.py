@@ -267,12 +267,31 @@ def password_values(value: Any, path: str = "") -> list[str]:
 
 
 class Walkthrough:
-    def __init__(self, client: SqlManagementClient, checks: Checks, recorder: Recorder, base_url: str) -> None:
+    def __init__(self, client: SqlManagementClient, checks: Checks, recorder: Recorder, base_url: str,
+                 ca_file: Optional[str], credential: LocalJwtCredential) -> None:
         self.client = client
         self.checks = checks
         self.recorder = recorder
         self.base_url = base_url.rstrip("/")
+        self.ca_file = ca_file
+        self.credential = credential
         self.models_seen = 0
+
+    def sql(self, server: str, database: str, statement: str, parameters: Optional[list] = None) -> dict:
+        """Runs SQL in an emulated database through the emulator's query endpoint (an emulator extension,
+        standing in for a SQL connection to Azure SQL)."""
+        request = urllib.request.Request(
+            f"{self.base_url}/_emulator/databases/{server}/{database}/query",
+            data=json.dumps({"sql": statement, "parameters": parameters or []}).encode("utf-8"),
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {self.credential.get_token(ARM_SCOPE).token}",
+            },
+            method="POST",
+        )
+        context = ssl.create_default_context(cafile=self.ca_file) if self.ca_file else None
+        with urllib.request.urlopen(request, context=context, timeout=10) as response:
+            return json.loads(response.read())
 
     # Helpers ---------------------------------------------------------------------------------------
 
@@ -365,6 +384,16 @@ class Walkthrough:
         c.equal(member.properties.sync_direction, "Bidirectional", "created member: syncDirection")
         self.no_password(member, "created member")
 
+        hub_rows = [[1, "Ada"], [2, "Grace"]]
+        c.call(
+            "create the Customers table in the hub database, with rows",
+            lambda: self.sql(
+                SERVER, DATABASE,
+                "CREATE TABLE Customers (CustomerId INT PRIMARY KEY, Name NVARCHAR(100)); "
+                "INSERT INTO Customers VALUES (1, 'Ada'), (2, 'Grace')",
+            ),
+        )
+
         refreshed = self.poll(
             "refresh hub schema",
             lambda: self.client.sync_groups.begin_refresh_hub_schema(RESOURCE_GROUP, SERVER, DATABASE, GROUP),
@@ -379,6 +408,8 @@ class Walkthrough:
             all(isinstance(s, models.SyncFullSchemaProperties) for s in hub_schemas),
             f"hub schemas: {len(hub_schemas)} SyncFullSchemaProperties",
         )
+        hub_tables = [t.quoted_name for s in hub_schemas for t in (s.tables or [])]
+        c.equal(hub_tables, ["[dbo].[Customers]"], "hub schema: the refresh read the real Customers table")
 
         schema = models.SyncGroupSchema(
             tables=[
@@ -435,6 +466,11 @@ class Walkthrough:
             "trigger sync",
             lambda: self.client.sync_groups.trigger_sync(RESOURCE_GROUP, SERVER, DATABASE, GROUP),
         )
+        arrived = c.call(
+            "read the member database after the sync",
+            lambda: self.sql("syncgroupcrud-3379", "syncgroupcrud-7421", "SELECT CustomerId, Name FROM Customers ORDER BY 1"),
+        )
+        c.equal(arrived.get("rows") if isinstance(arrived, dict) else None, hub_rows, "the sync copied the hub's rows to the member")
 
     def check_schema(self, group: Any, what: str) -> None:
         c = self.checks
@@ -459,9 +495,9 @@ class Walkthrough:
         c.equal(group.id, GROUP_ID, "got group: id")
         c.equal(group.name, GROUP, "got group: name")
         c.equal(group.type, GROUP_TYPE, "got group: type")
-        c.equal(group.properties.sync_state, "NotReady", "got group: syncState")
+        c.equal(group.properties.sync_state, "Good", "got group: syncState after a successful sync")
         last_sync = c.call("got group: lastSyncTime deserializes", lambda: group.properties.last_sync_time)
-        c.equal(last_sync, NEVER_SYNCED, "got group: lastSyncTime is 0001-01-01T00:00:00Z")
+        c.check(last_sync is not None and last_sync != NEVER_SYNCED, "got group: lastSyncTime was set by the sync", repr(last_sync))
         c.equal(group.properties.interval, -1, "got group: interval")
         c.equal(group.properties.hub_database_user_name, "hubUser", "got group: hubDatabaseUserName")
         self.check_schema(group, "got group")
@@ -470,14 +506,14 @@ class Walkthrough:
         groups = c.call("list sync groups", lambda: list(sg.list_by_database(RESOURCE_GROUP, SERVER, DATABASE)))
         c.equal([g.id for g in groups], [GROUP_ID], "listed groups: ids")
         for g in groups:
-            c.equal(g.properties.sync_state, "NotReady", f"listed group {g.name}: syncState")
+            c.equal(g.properties.sync_state, "Good", f"listed group {g.name}: syncState")
             self.no_password(g, f"listed group {g.name}")
 
         member = c.call("get sync member", lambda: sm.get(RESOURCE_GROUP, SERVER, DATABASE, GROUP, MEMBER))
         c.equal(member.id, MEMBER_ID, "got member: id")
         c.equal(member.name, MEMBER, "got member: name")
         c.equal(member.type, MEMBER_TYPE, "got member: type")
-        c.equal(member.properties.sync_state, "UnProvisioned", "got member: syncState")
+        c.equal(member.properties.sync_state, "SyncSucceeded", "got member: syncState")
         c.equal(member.properties.sync_direction, "Bidirectional", "got member: syncDirection")
         c.equal(member.properties.user_name, "myUser", "got member: userName")
         c.equal(member.properties.server_name, "syncgroupcrud-3379.database.windows.net", "got member: serverName")
@@ -488,7 +524,7 @@ class Walkthrough:
         )
         c.equal([m.id for m in members], [MEMBER_ID], "listed members: ids")
         for m in members:
-            c.equal(m.properties.sync_state, "UnProvisioned", f"listed member {m.name}: syncState")
+            c.equal(m.properties.sync_state, "SyncSucceeded", f"listed member {m.name}: syncState")
             self.no_password(m, f"listed member {m.name}")
 
         hub_schemas = c.call(
@@ -625,7 +661,7 @@ class Walkthrough:
         member = c.call("get patched sync member", lambda: sm.get(RESOURCE_GROUP, SERVER, DATABASE, GROUP, MEMBER))
         c.equal(member.properties.sync_direction, "OneWayMemberToHub", "got patched member: syncDirection")
         c.equal(member.properties.user_name, "myUser", "got patched member: userName kept")
-        c.equal(member.properties.sync_state, "UnProvisioned", "got patched member: syncState")
+        c.equal(member.properties.sync_state, "Provisioned", "got patched member: syncState (reprovisioned)")
         self.no_password(member, "got patched member")
 
         # Deletes, each followed by a get that must be a 404.
@@ -857,7 +893,7 @@ def main() -> int:
 
         credential = LocalJwtCredential()
         client = make_client(args.base_url, credential, args.ca_file, recorder, plain_http=args.allow_http)
-        walkthrough = Walkthrough(client, checks, recorder, args.base_url)
+        walkthrough = Walkthrough(client, checks, recorder, args.base_url, args.ca_file, credential)
 
         started = time.monotonic()
         walkthrough.walkthrough()

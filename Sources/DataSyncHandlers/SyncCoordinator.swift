@@ -55,19 +55,24 @@ public final class SyncCoordinator: Sendable {
 
     /// Asks a running round to stop at the next table boundary. Harmless when none runs.
     public func cancel(_ path: SyncGroupPath) async throws {
-        let key = path.id.armKey
-        let running = self.runs.withLock { runs -> Bool in
-            guard runs[key] != nil else { return false }
-            runs[key]?.cancelRequested = true
-            runs[key]?.pending = false
-            return true
-        }
-        guard running else { return }
+        guard self.requestCancellation(path) else { return }
         try await self.environment.store.write { store in
             for var member in try store.reader.members(in: path) where member.syncState == .syncInProgress {
                 member.syncState = .syncCancelling
                 try store.save(member)
             }
+        }
+    }
+
+    /// Flags a running round of `path` to stop at its next table boundary.
+    /// - Returns: whether a round was running.
+    func requestCancellation(_ path: SyncGroupPath) -> Bool {
+        let key = path.id.armKey
+        return self.runs.withLock { runs -> Bool in
+            guard runs[key] != nil else { return false }
+            runs[key]?.cancelRequested = true
+            runs[key]?.pending = false
+            return true
         }
     }
 

@@ -159,3 +159,10 @@ func withEmulator(
         try await body(ARMClient(client: client, apiVersion: apiVersion))
     }
 }
+
+enum EmulatorConfigurationForTests {
+    /// The default configuration, keeping state and databases in `directory`.
+    static func onDisk(_ directory: URL) -> EmulatorConfiguration {
+        EmulatorConfiguration(dataDirectory: directory)
+    }
+}
