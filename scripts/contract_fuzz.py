@@ -409,8 +409,15 @@ def _register_hooks() -> None:  # noqa: C901 - one closure per hook, kept togeth
     # Every answer's status is also logged, so the report can show which statuses each operation reached.
     @schemathesis.hook
     def after_call(context: Any, case: Any, response: Any) -> None:
+        error_code = None
+        if response.status_code >= 400:
+            body = _json_or_none(response.content)
+            error_code = ((body or {}).get("error") or {}).get("code") if isinstance(body, dict) else None
+        mode = getattr(getattr(case.meta, "generation", None), "mode", None)
         log({"kind": "status", "spec": spec_label, "operation": op_id(case), "method": response.request.method,
-             "status": response.status_code})
+             "status": response.status_code, "error_code": error_code, "mode": str(mode),
+             "url": response.request.url, "body": _shorten(response.request.body.decode("utf-8", "replace") if isinstance(response.request.body, bytes) else (response.request.body or ""), 300),
+             "response": _shorten(response.text, 300) if response.status_code >= 400 else None})
         if response.request.method != "DELETE" or response.status_code not in (200, 202):
             return
         path = path_of(response).rstrip("/").lower()
