@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -99,12 +100,13 @@ FIXTURES = HERE.parent / "fixtures" / "howto"
 # Small helpers shared by both roles
 # --------------------------------------------------------------------------------------------------
 def _bucket(*parts: Any) -> int:
-    """A stable number in 0..99 derived from `parts`, so a case is steered the same way on replay."""
+    """A stable number derived from `parts`, so a case is steered the same way on replay (see `_pct`)."""
     digest = hashlib.sha256(repr(parts).encode("utf-8", "replace")).digest()
     return digest[0] * 256 + digest[1]
 
 
 def _pct(value: int, salt: int) -> int:
+    """A percentage (0..99) from a `_bucket` value; different salts give independent-looking draws."""
     return ((value >> (salt % 8)) + salt * 37) % 100
 
 
@@ -225,6 +227,29 @@ def undeclared_paths(value: Any, schema: Any, path: str = "$") -> list[str]:
     return found
 
 
+def write_only_paths(value: Any, schema: Any, path: str = "$") -> list[str]:
+    """JSON paths in `value` of properties the spec marks as never read back: `x-ms-secret: true`, or an
+    `x-ms-mutability` without "read" (hubDatabasePassword, a member's password)."""
+    found: list[str] = []
+    if not isinstance(schema, dict):
+        return found
+    if isinstance(value, dict):
+        _, _, props = declared_properties(schema)
+        for key, sub in value.items():
+            if key not in props:
+                continue
+            prop = props[key] if isinstance(props[key], dict) else {}
+            mutability = prop.get("x-ms-mutability")
+            if prop.get("x-ms-secret") is True or (isinstance(mutability, list) and "read" not in mutability):
+                found.append(f"{path}.{key}")
+            else:
+                found += write_only_paths(sub, prop, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, sub in enumerate(value):
+            found += write_only_paths(sub, schema.get("items"), f"{path}[{index}]")
+    return found
+
+
 def curl_line(method: str, url: str, headers: dict[str, str] | None, body: bytes | str | None) -> str:
     parts = ["curl", "-sS", "-i", "-X", method]
     for name, value in (headers or {}).items():
@@ -334,7 +359,6 @@ def seed(base_url: str) -> tuple[list[str], list[str]]:
 # --------------------------------------------------------------------------------------------------
 def _register_hooks() -> None:  # noqa: C901 - one closure per hook, kept together on purpose
     import schemathesis
-    from schemathesis.core.transport import Response  # noqa: F401
 
     spec = SpecIndex(Path(os.environ["CF_SPEC"]))
     base_url = os.environ["CF_BASE_URL"].rstrip("/")
@@ -369,9 +393,6 @@ def _register_hooks() -> None:  # noqa: C901 - one closure per hook, kept togeth
             "response_headers": {k: v[0] if isinstance(v, list) else v for k, v in response.headers.items()},
             "response_body": response.text if hasattr(response, "text") else "",
         }
-
-    def op_template(case: Any) -> str:
-        return case.operation.path
 
     def op_id(case: Any) -> str:
         return spec.operation_id(case.operation.method, case.operation.path)
@@ -530,6 +551,21 @@ def _register_hooks() -> None:  # noqa: C901 - one closure per hook, kept togeth
         raise Finding(f"unexpected {status}", f"Error status {status} is not one ARM uses for this API")
 
     @schemathesis.check
+    def undeclared_method_405(ctx: Any, response: Any, case: Any) -> bool | None:
+        """A method the spec does not declare for an existing path gets 405 with an Allow header that lists
+        exactly the declared methods (stricter than `unsupported_method`, which lets a 404 pass)."""
+        if case.meta is None or str(getattr(case.meta.phase.data, "scenario", "")) != "unspecified_http_method":
+            return None
+        method = response.request.method
+        declared = {m.upper() for m in spec.raw["paths"].get(case.operation.path, {}) if m != "parameters"}
+        if response.status_code != 405:
+            raise Finding(f"{method} -> {response.status_code}", f"Undeclared method {method} on a declared path answered {response.status_code}, not 405 MethodNotAllowed (declared: {sorted(declared)})")
+        allow = {m.strip().upper() for m in ",".join(response.headers.get("allow") or []).split(",") if m.strip()}
+        if allow - {"HEAD", "OPTIONS"} != declared:
+            raise Finding(f"Allow {sorted(allow)}", f"405 Allow {sorted(allow)} differs from the declared methods {sorted(declared)}")
+        raise Finding("405", "405 for an undeclared method", deviation="method-not-allowed-405")
+
+    @schemathesis.check
     def preview_error_schema(ctx: Any, response: Any, case: Any) -> bool | None:
         """Notes that 2015-05-01-preview errors have no schema (the envelope check is what applies)."""
         if is_preview and response.status_code >= 400:
@@ -550,6 +586,9 @@ def _register_hooks() -> None:  # noqa: C901 - one closure per hook, kept togeth
             generic = re.sub(r"\[\d+\]", "[]", path)
             deviation = "member-skipInitSync" if generic.endswith(".properties.skipInitSync") else None
             problems.append(Finding(f"undeclared {generic}", f"Response property {path} is not declared in the spec", deviation))
+        for path in write_only_paths(body, schema):
+            generic = re.sub(r"\[\d+\]", "[]", path)
+            problems.append(Finding(f"write-only {generic} returned", f"Response returns {path}, which the spec marks x-ms-secret / not readable"))
         raise_first(problems)
         return None
 
@@ -638,6 +677,8 @@ def _register_hooks() -> None:  # noqa: C901 - one closure per hook, kept togeth
                     generic = re.sub(r"\[\d+\]", "[]", path)
                     deviation = "member-skipInitSync" if generic.endswith(".properties.skipInitSync") else None
                     problems.append(Finding(f"LRO final undeclared {generic}", f"final poll body property {path} is not declared", deviation))
+                for path in write_only_paths(final_body, schema):
+                    problems.append(Finding(f"LRO final write-only {path} returned", f"final poll returns {path}, which the spec marks x-ms-secret / not readable"))
                 problems += resource_identity_problems(final_body, path_of(response), template, "final poll")
             elif schema is None and final_body is not None and method.lower() in ("put", "patch"):
                 problems.append(Finding("LRO final body without schema", "final poll has a body where the spec has none"))
@@ -674,6 +715,7 @@ CHECKS = [
     "no_undeclared_response_properties",
     "arm_resource_identity",
     "lro_conformance",
+    "undeclared_method_405",
 ]
 # Left out on purpose: positive_data_acceptance / negative_data_rejection (ARM validates names, ids and
 # api-version far beyond what the Swagger types say, so "schema-valid" garbage is rightly refused with 400),
@@ -738,9 +780,16 @@ def run_st(base_url: str, spec_dir: Path, label: str, rel: str, pass_name: str, 
     started = time.monotonic()
     with (work / f"st-{safe}.log").open("w") as out:
         process = subprocess.Popen(command, cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT)
+        timed_out = False
         try:
             code = process.wait(timeout=budget)
         except subprocess.TimeoutExpired:
+            timed_out = True
+        except BaseException:  # SIGTERM (SystemExit) or Ctrl-C: take `st` down with us
+            process.kill()
+            process.wait()
+            raise
+        if timed_out:
             # Ctrl-C lets st stop generating and still write its report; kill it if that is not enough.
             process.send_signal(2)
             try:
@@ -854,7 +903,41 @@ def probes(base_url: str, spec_dir: Path) -> list[tuple[str, list[str]]]:
                     for extra in undeclared_paths(parsed, schema):
                         if not extra.endswith(".properties.skipInitSync"):
                             problems.append(f"{method}: undeclared property {extra}")
+                    for secret in write_only_paths(parsed, schema):
+                        problems.append(f"{method}: returns write-only property {secret}")
             results.append((f"probe {version} {kind} happy path", problems))
+        # Paging: 102 agents on one server list as 100 + 2 through nextLink, each page conforming.
+        page_server = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Sql/servers/pages-{version}"
+        problems = []
+        for number in range(102):
+            status, headers, content = _http("PUT", f"{base_url}{page_server}/syncAgents/agent-{number:03d}{q}", {"properties": {"syncDatabaseId": SYNC_DB_ID}})
+            if status == 202:
+                status, headers, content = _wait_lro(status, headers)
+            if status >= 300:
+                problems.append(f"PUT agent-{number:03d}: {status} {content[:200]!r}")
+                break
+        template_list = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/syncAgents"
+        _, list_schema = spec_a.response_schema("get", template_list, 200)
+        url: str | None = f"{base_url}{page_server}/syncAgents{q}"
+        names: list[str] = []
+        pages = 0
+        while url and pages < 5 and not problems:
+            if not url.startswith(base_url + "/"):
+                problems.append(f"nextLink {url!r} is not on {base_url}")
+                break
+            status, headers, content = _http("GET", url)
+            pages += 1
+            page = _json_or_none(content)
+            if status != 200 or not isinstance(page, dict):
+                problems.append(f"page {pages}: {status} {content[:200]!r}")
+                break
+            for error in jsonschema_rs.Draft4Validator(list_schema, validate_formats=True).iter_errors(page):
+                problems.append(f"page {pages}: schema violation at /{'/'.join(map(str, error.instance_path))}: {error.message}")
+            names += [item.get("name") for item in page.get("value", [])]
+            url = page.get("nextLink")
+        if not problems and (len(names) != 102 or len(set(names)) != 102 or pages != 2):
+            problems.append(f"paging returned {len(names)} names ({len(set(names))} distinct) in {pages} pages, expected 102 in 2")
+        results.append((f"probe {version} paging through nextLink", problems))
     return results
 
 
@@ -868,10 +951,13 @@ def main() -> int:
     run.add_argument("--st", default="st")
     run.add_argument("--max-examples", type=int, default=25, help="per operation, positive pass")
     run.add_argument("--max-negative-examples", type=int, default=15, help="per operation, negative pass")
-    run.add_argument("--max-time-per-pass", type=int, default=40, help="seconds; a pass is cut off after this")
+    run.add_argument("--max-time-per-pass", type=int, default=30, help="seconds; a pass is cut off after this")
     run.add_argument("--seed", type=int, default=20250101)
     run.add_argument("--only", default="", help="comma-separated labels, e.g. 2025-01-01/SyncGroups")
+    run.add_argument("--emulator-pid", type=int, default=0, help="checked at the end: a crash is a failure")
     args = parser.parse_args()
+    started = time.monotonic()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     work: Path = args.work_dir
     work.mkdir(parents=True, exist_ok=True)
@@ -919,7 +1005,8 @@ def main() -> int:
             continue
         key = (entry["spec"], entry["operation"], entry["check"], entry["key"])
         previous = findings.get(key)
-        size = len(entry.get("url", "")) + len(entry.get("body") or "")
+        # the example kept is the smallest request, preferring one with the valid subscription
+        size = (SUB not in entry.get("url", ""), len(entry.get("url", "")) + len(entry.get("body") or ""))
         if previous is None or size < previous["_size"]:
             entry["_size"] = size
             entry["_count"] = (previous or {}).get("_count", 0) + 1
@@ -939,28 +1026,48 @@ def main() -> int:
             }
 
     # ---- report
-    print("\nStatuses reached per operation (status x count):")
-    for name in sorted(statuses):
-        print(f"  {name}: " + ", ".join(f"{code}x{count}" for code, count in sorted(statuses[name].items())))
+    table = [f"{name}: " + ", ".join(f"{code}x{count}" for code, count in sorted(statuses[name].items())) for name in sorted(statuses)]
+    (work / "statuses.txt").write_text("\n".join(table) + "\n")
+    answers = sum(sum(v.values()) for v in statuses.values())
+    reached = sum(1 for v in statuses.values() if any(200 <= c < 300 for c in v))
+    print(f"\nFuzzing sent {answers} requests; {reached}/{len(statuses)} operations reached a 2xx (per-operation statuses: statuses.txt).")
     unreached = sorted(n for n, u in units.items() if not n.startswith("probe") and not any(200 <= c < 300 for c in statuses.get(n, {})))
     if unreached:
-        print("  (no 2xx reached, so their success schemas went unchecked: " + ", ".join(unreached) + ")")
-    print()
-    print(f"Deviations seen (listed in contract_fuzz.py, not failures): "
+        print("  No 2xx, so their success schemas went unchecked: " + ", ".join(unreached))
+    print("Deviations seen (listed in contract_fuzz.py DEVIATIONS, not failures): "
           + (", ".join(f"{k} x{v}" for k, v in sorted(deviation_hits.items())) or "none"))
     if infra_errors:
         print("\nErrors while running schemathesis (these fail the run):")
         for error in infra_errors:
             print(f"  - {error}")
-    print(f"\nFindings: {len(findings)} distinct")
-    for number, entry in enumerate(sorted(findings.values(), key=lambda e: (e["spec"], e["operation"] or "", e["key"])), 1):
-        print(f"\n[{number}] {entry['spec']} {entry['operation']} -- {entry['check']}: {entry['key']}  (seen {entry['_count']}x)")
-        print("    " + _shorten(entry.get("message", ""), 700).replace("\n", "\n    "))
-        if "method" in entry:
-            body = entry.get("body")
-            print(f"    request:  {entry['method']} {entry['url']}" + (f"\n              body: {_shorten(body, 400)}" if body else ""))
-            print(f"    response: {entry['status']} {_shorten(entry.get('response_body') or '', 500)}")
-            print("    repro:    " + curl_line(entry["method"], entry["url"], entry.get("headers"), body))
+    # one entry per root cause (check + signature), listing every operation it showed up in
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for entry in findings.values():
+        groups.setdefault((entry["check"], entry["key"]), []).append(entry)
+    print(f"\nFindings: {len(groups)} distinct ({len(findings)} operation-level)")
+    for number, ((check, key), entries) in enumerate(sorted(groups.items()), 1):
+        entries.sort(key=lambda e: e.get("_size", (True, 0)))
+        example = entries[0]
+        by_spec: dict[str, list[str]] = {}
+        for e in entries:
+            by_spec.setdefault(e["spec"], []).append(e["operation"] or "")
+        seen = sum(e.get("_count", 1) for e in entries)
+        print(f"\n[{number}] {check}: {key}  (seen {seen}x in {len(entries)} operation(s))")
+        for label, operations in sorted(by_spec.items()):
+            print(f"    where:    {label}: " + ", ".join(sorted(operations)))
+        print("    why:      " + _shorten(example.get("message", ""), 700).replace("\n", "\n              "))
+        if "method" in example:
+            body = example.get("body")
+            print(f"    request:  {example['method']} {example['url']}" + (f"\n              body: {_shorten(body, 400)}" if body else ""))
+            print(f"    response: {example['status']} {_shorten(example.get('response_body') or '', 500)}")
+            print("    repro:    " + curl_line(example["method"], example["url"], example.get("headers"), body))
+    if args.emulator_pid:
+        try:
+            os.kill(args.emulator_pid, 0)
+        except OSError:
+            infra_errors.append("the emulator process is gone: it crashed during the run")
+            print("\nThe emulator process died during the run (see emulator.log).")
+    print(f"\ncontract-fuzz: finished in {time.monotonic() - started:.0f}s")
     passed = sum(1 for u in units.values() if not u.failed)
     failed = sum(1 for u in units.values() if u.failed) + (1 if infra_errors else 0)
     print()
@@ -970,4 +1077,12 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except Exception as error:  # the closing line must be there whatever happened
+        import traceback
+
+        traceback.print_exc()
+        print(f"contract-fuzz: internal error: {error}")
+        print("contract-fuzz: 0 passed, 1 failed")
+        sys.exit(2)

@@ -28,6 +28,7 @@ public struct ARMError: Error, Sendable, HTTPResponseError {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"
+        headers[.errorCode] = self.code
         return Response(
             status: self.status,
             headers: headers,

@@ -68,6 +68,8 @@ extension HTTPField.Name {
     public static let retryAfterMilliseconds = HTTPField.Name("retry-after-ms")!
     /// The Microsoft spelling of ``retryAfterMilliseconds``.
     public static let msRetryAfterMilliseconds = HTTPField.Name("x-ms-retry-after-ms")!
+    /// The error code of a failed request, for clients and the request inspector that do not read bodies.
+    public static let errorCode = HTTPField.Name("x-ms-error-code")!
     /// The standard HTTP warning header.
     public static let warning = HTTPField.Name("Warning")!
 }

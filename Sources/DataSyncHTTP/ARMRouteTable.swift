@@ -203,6 +203,21 @@ struct ARMRouteTable: Sendable {
     }
 }
 
+/// Sends every request under `/subscriptions/` to the ARM route table, whatever its method, so that any
+/// method a known path lacks gets 405; everything else goes on to the router (control API, dashboard).
+struct ARMDispatchMiddleware: RouterMiddleware {
+    let table: ARMRouteTable
+
+    func handle(
+        _ request: Request,
+        context: EmulatorRequestContext,
+        next: (Request, EmulatorRequestContext) async throws -> Response
+    ) async throws -> Response {
+        guard ARMRouteTable.isARMPath(request.uri.path) else { return try await next(request, context) }
+        return try await self.table.dispatch(request, context: context)
+    }
+}
+
 /// The value of query parameter `name` in `request`, with keys and values percent-decoded and keys
 /// compared without case, as ARM reads them.
 func queryParameter(_ name: String, in request: Request) -> String? {

@@ -27,11 +27,17 @@ public func buildApplication(
 ) throws -> some ApplicationProtocol {
     var logger = Logger(label: "datasync-emulator")
     logger.logLevel = configuration.logLevel
-    let store = try StateStore.open(directory: configuration.dataDirectory)
+    let store = try openState(configuration, logger: logger)
     let tls = try ServingTLS.make(configuration.transportSecurity, dataDirectory: configuration.dataDirectory)
     let parts = try buildRouter(configuration, store: store, clock: clock, authority: tls?.authority)
     let scheme = configuration.scheme
-    let server: HTTPServerBuilder = try tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration) } ?? .http1()
+    let timeout = TimeAmount.milliseconds(Int64(configuration.requestTimeout * 1000))
+    let http1 = HTTPServerBuilder.http1(
+        configuration: HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ParseErrorHandler(), RequestDeadlineHandler(timeout: timeout)]
+        )
+    )
+    let server: HTTPServerBuilder = try tls.map { try .tls(http1, tlsConfiguration: $0.configuration) } ?? http1
     return Application(
         router: parts.router,
         server: server,
@@ -79,7 +85,8 @@ func buildRouter(
         location: configuration.location
     )
     var table = ARMRouteTable(policy: configuration.apiVersionPolicy, scheme: configuration.scheme)
-    SyncGroupController(handler: SyncGroupHandler(environment: environment, coordinator: coordinator), responder: responder)
+    let groupHandler = SyncGroupHandler(environment: environment, coordinator: coordinator)
+    SyncGroupController(handler: groupHandler, responder: responder)
         .addRoutes(to: &table)
     SyncMemberController(handler: SyncMemberHandler(environment: environment), responder: responder)
         .addRoutes(to: &table)
@@ -88,7 +95,18 @@ func buildRouter(
     OperationResultsController(handler: OperationHandler(environment: environment), responder: responder)
         .addRoutes(to: &table)
 
+    let metrics = EmulatorMetrics()
+    coordinator.observe { metrics.record($0) }
+    let requestLog = RequestLog()
+    var observers: [any RequestObserver] = [requestLog, metrics]
+    if configuration.logRequests {
+        var requestLogger = Logger(label: "datasync-emulator.requests")
+        requestLogger.logLevel = configuration.logLevel
+        observers.append(RequestLogWriter(logger: requestLogger))
+    }
+
     let router = Router(context: EmulatorRequestContext.self)
+    router.add(middleware: RequestRecordingMiddleware(classify: ARMOperationNames.classify, observers: observers))
     router.add(middleware: ARMRequestMiddleware())
     if configuration.authentication == .token {
         router.add(
@@ -102,11 +120,31 @@ func buildRouter(
     DatabaseQueryController(databases: databases).addRoutes(to: router)
     ClockController(clock: clock, coordinator: coordinator).addRoutes(to: router)
     CloudMetadataController(scheme: configuration.scheme, port: configuration.port).addRoutes(to: router)
-    let routes = table
-    for method in [HTTPRequest.Method.get, .put, .patch, .post, .delete, .head, .options] {
-        router.on("**", method: method) { request, context in
-            try await routes.dispatch(request, context: context)
-        }
-    }
+    RequestInspectorController(log: requestLog).addRoutes(to: router)
+    MetricsController(metrics: metrics, store: store, clock: clock).addRoutes(to: router)
+    DashboardController(
+        store: store,
+        databases: databases,
+        clock: clock,
+        coordinator: coordinator,
+        groups: groupHandler,
+        requests: requestLog
+    ).addRoutes(to: router)
+    router.add(middleware: ARMDispatchMiddleware(table: table))
     return (router, coordinator)
+}
+
+/// Opens the state; under `--repair`, a state file that cannot be opened is moved aside (never overwritten)
+/// and the emulator starts empty.
+func openState(_ configuration: EmulatorConfiguration, logger: Logger) throws -> StateStore {
+    do {
+        return try StateStore.open(directory: configuration.dataDirectory)
+    } catch let error as StateStoreError where configuration.repair {
+        let movedTo = try error.moveAside()
+        logger.warning(
+            "The state file could not be opened; it was moved aside and the emulator starts with an empty state",
+            metadata: ["dse-error": "\(error)", "dse-moved-to": "\(movedTo.path)"]
+        )
+        return try StateStore.open(directory: configuration.dataDirectory)
+    }
 }

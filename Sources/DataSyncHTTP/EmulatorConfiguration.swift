@@ -26,6 +26,12 @@ public struct EmulatorConfiguration: Sendable {
     public var authentication: AuthenticationMode
     /// Emulated databases mapped to existing SQLite files (`--database SERVER/DB=PATH`).
     public var databaseFiles: [DatabaseFile]
+    /// How long a connection may take to deliver a whole request, in seconds.
+    public var requestTimeout: TimeInterval
+    /// Whether each ARM request gets a log line, with what the request inspector shows (`--log-requests`).
+    public var logRequests: Bool
+    /// Move a state file that cannot be opened aside and start empty, instead of refusing to start.
+    public var repair: Bool
 
     public init(
         host: String = "127.0.0.1",
@@ -39,7 +45,10 @@ public struct EmulatorConfiguration: Sendable {
         logLevel: Logger.Level = .info,
         transportSecurity: TransportSecurity = .plain,
         authentication: AuthenticationMode = .none,
-        databaseFiles: [DatabaseFile] = []
+        databaseFiles: [DatabaseFile] = [],
+        requestTimeout: TimeInterval = 30,
+        repair: Bool = false,
+        logRequests: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -53,6 +62,9 @@ public struct EmulatorConfiguration: Sendable {
         self.transportSecurity = transportSecurity
         self.authentication = authentication
         self.databaseFiles = databaseFiles
+        self.requestTimeout = requestTimeout
+        self.repair = repair
+        self.logRequests = logRequests
     }
 
     /// The `http` or `https` the listener serves.

@@ -62,28 +62,22 @@ struct LongRunningResponder: Sendable {
         return jsonResponse(.ok, .object(body), headers: headers)
     }
 
-    private enum FinalView {
-        case get
-        case finalPoll
-    }
-
-    private func finalResponse(_ result: OperationResult, wire: Wire, view: FinalView) -> Response {
+    private func finalResponse(_ result: OperationResult, wire: Wire, view: Wire.View) -> Response {
         switch result {
         case .groupUpserted(let group, let created):
-            let body = wire.group(group, view: view == .get ? .get : .finalPoll)
-            return jsonResponse(created ? .created : .ok, body)
+            return jsonResponse(created ? .created : .ok, wire.group(group, view: view))
         case .groupPatched(let group, let patch):
             return jsonResponse(.ok, view == .get ? wire.group(group, view: .get) : wire.patchedGroup(group, patch: patch))
         case .groupDeleted(let path):
             return view == .get ? emptyResponse(.ok) : jsonResponse(.ok, wire.deletedGroup(path))
         case .memberUpserted(let member, let created):
-            return jsonResponse(created ? .created : .ok, wire.member(member, view: view == .get ? .get : .finalPoll))
+            return jsonResponse(created ? .created : .ok, wire.member(member, view: view))
         case .memberPatched(let member, let patch):
             return jsonResponse(.ok, view == .get ? wire.member(member, view: .get) : wire.patchedMember(member, patch: patch))
         case .memberDeleted(let path):
             return view == .get ? emptyResponse(.ok) : jsonResponse(.ok, wire.deletedMember(path))
         case .agentUpserted(let agent, let created):
-            return jsonResponse(created ? .created : .ok, wire.agent(agent, view: view == .get ? .get : .finalPoll))
+            return jsonResponse(created ? .created : .ok, wire.agent(agent, view: view))
         case .agentDeleted(let path):
             return view == .get ? emptyResponse(.ok) : jsonResponse(.ok, wire.deletedAgent(path))
         case .hubSchemaRefreshed, .memberSchemaRefreshed:

@@ -14,14 +14,15 @@ struct Wire {
         self.features = WireFeatures(version)
     }
 
-    // MARK: Sync groups
-
-    enum GroupView {
+    /// Which answer a resource is rendered for: a GET (and lists), or the final poll of its operation.
+    enum View {
         case get
         case finalPoll
     }
 
-    func group(_ group: SyncGroup, view: GroupView) -> JSONValue {
+    // MARK: Sync groups
+
+    func group(_ group: SyncGroup, view: View) -> JSONValue {
         let settings = group.settings
         var properties = JSONObject()
         properties.set("interval", .integer(Int64(settings.interval ?? -1)))
@@ -157,12 +158,7 @@ struct Wire {
 
     // MARK: Sync members
 
-    enum MemberView {
-        case get
-        case finalPoll
-    }
-
-    func member(_ member: SyncMember, view: MemberView) -> JSONValue {
+    func member(_ member: SyncMember, view: View) -> JSONValue {
         let settings = member.settings
         var properties = JSONObject()
         properties.set("databaseType", .string((settings.databaseType ?? .azureSqlDatabase).rawValue))
@@ -210,7 +206,7 @@ struct Wire {
 
     // MARK: Sync agents
 
-    func agent(_ agent: SyncAgent, view: MemberView) -> JSONValue {
+    func agent(_ agent: SyncAgent, view: View) -> JSONValue {
         var properties = JSONObject()
         properties.set("syncDatabaseId", agent.syncDatabaseID.map(JSONValue.string))
         if view == .get {

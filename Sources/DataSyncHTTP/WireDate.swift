@@ -41,7 +41,7 @@ enum WireDate {
         }
         guard scalars.count >= 10, scalars[4] == 45, scalars[7] == 45,
             let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-            (1...12).contains(month), (1...31).contains(day)
+            (1...12).contains(month), (1...daysInMonth(year: year, month: month)).contains(day)
         else { return nil }
         var hour: Int64 = 0
         var minute: Int64 = 0
@@ -52,7 +52,7 @@ enum WireDate {
         if index < scalars.count {
             guard scalars[index] == 84 || scalars[index] == 116 || scalars[index] == 32,
                 let h = number(11..<13), scalars.count >= 19, scalars[13] == 58, let m = number(14..<16),
-                scalars[16] == 58, let s = number(17..<19), h < 24, m < 60, s < 61
+                scalars[16] == 58, let s = number(17..<19), h < 24, m < 60, s < 60
             else { return nil }
             (hour, minute, second) = (h, m, s)
             index = 19
@@ -67,7 +67,7 @@ enum WireDate {
                     digits += 1
                     index += 1
                 }
-                guard digits > 0 else { return nil }
+                guard digits > 0, digits <= 9 else { return nil }
                 fraction = value
             }
             if index < scalars.count {
@@ -75,7 +75,7 @@ enum WireDate {
                     index += 1
                 } else if scalars[index] == 43 || scalars[index] == 45 {
                     guard let oh = number((index + 1)..<(index + 3)), index + 6 == scalars.count,
-                        scalars[index + 3] == 58, let om = number((index + 4)..<(index + 6))
+                        scalars[index + 3] == 58, let om = number((index + 4)..<(index + 6)), oh <= 14, om < 60
                     else { return nil }
                     offsetSeconds = (oh * 3600 + om * 60) * (scalars[index] == 43 ? 1 : -1)
                     index += 6
@@ -86,6 +86,14 @@ enum WireDate {
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
         return Date(timeIntervalSince1970: Double(seconds) + fraction)
+    }
+
+    private static func daysInMonth(year: Int64, month: Int64) -> Int64 {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 
     private static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {

@@ -22,10 +22,17 @@ public final class SyncCoordinator: Sendable {
     private let runs = Mutex<[String: GroupRun]>([:])
     /// Called at each table boundary with the member's name; tests use it to cancel mid-run.
     private let onTableBoundary: @Sendable (String) -> Void
+    /// Told about every member's part of every round, for metrics.
+    private let observers = Mutex<[@Sendable (MemberRoundSummary) -> Void]>([])
 
     public init(environment: HandlerEnvironment, onTableBoundary: @escaping @Sendable (String) -> Void = { _ in }) {
         self.environment = environment
         self.onTableBoundary = onTableBoundary
+    }
+
+    /// Registers `observer` to be told about each member's part of each round once it is saved.
+    public func observe(_ observer: @escaping @Sendable (MemberRoundSummary) -> Void) {
+        self.observers.withLock { $0.append(observer) }
     }
 
     /// Runs a round for `path` now, or, when one is running, asks it to run once more when done.
@@ -125,6 +132,15 @@ public final class SyncCoordinator: Sendable {
                 outcome = await self.sync(member, group: group, tables: ordered, hubKey: hubKey)
             }
             outcomes.append(outcome.state)
+            let summary = MemberRoundSummary(
+                group: group.path,
+                member: member.path,
+                state: outcome.state,
+                rowsUploaded: outcome.uploaded.reduce(0) { $0 + $1.applied },
+                rowsDownloaded: outcome.downloaded.reduce(0) { $0 + $1.applied },
+                conflicts: outcome.conflicts.count,
+                failedRows: outcome.failures.count
+            )
             try await environment.store.write { store in
                 guard var current = try store.reader.member(member.path) else { return }
                 current.syncState = outcome.state
@@ -146,6 +162,7 @@ public final class SyncCoordinator: Sendable {
                     }
                 }
             }
+            for observer in self.observers.withLock({ $0 }) { observer(summary) }
         }
         let finalState: SyncGroupState =
             outcomes.contains(.syncFailed) ? .error : outcomes.contains(.syncSucceededWithWarnings) ? .warning : .good
@@ -245,6 +262,17 @@ public final class SyncCoordinator: Sendable {
         }
         return round
     }
+}
+
+/// One member's part of one sync round, as observers (metrics) see it.
+public struct MemberRoundSummary: Sendable {
+    public var group: SyncGroupPath
+    public var member: SyncMemberPath
+    public var state: SyncMemberState
+    public var rowsUploaded: Int
+    public var rowsDownloaded: Int
+    public var conflicts: Int
+    public var failedRows: Int
 }
 
 /// A conflict as a log entry's details: which row, who won, and the losing row.

@@ -125,7 +125,7 @@ public struct SyncGroupHandler: Sendable {
         return try await environment.store.write { store in
             let group = try Self.existing(path, in: store.reader)
             try refreshDatabaseSchema(
-                of: try DataPlane.hubKey(group.path),
+                of: { try DataPlane.hubKey(group.path) },
                 ownerID: group.path.id,
                 source: logSource(server: path.database.server.server.value, database: path.database.database.value),
                 group: group.path,
@@ -256,7 +256,7 @@ public func logSource(server: String, database: String) -> String {
 /// Reads a database's catalogue into the stored schema of `ownerID`, and logs the outcome as the service
 /// does: `SchemaRefreshSuccess`, or `SchemaRefreshFailure` with the reason (the operation still succeeds).
 func refreshDatabaseSchema(
-    of key: DatabaseKey,
+    of key: () throws -> DatabaseKey,
     ownerID: String,
     source: String,
     group: SyncGroupPath,
@@ -267,7 +267,7 @@ func refreshDatabaseSchema(
     let now = environment.clock.now
     let entry: SyncLogEntry
     do {
-        try store.saveSchema(try environment.databases.readSchema(key, at: now), ownerID: ownerID)
+        try store.saveSchema(try environment.databases.readSchema(try key(), at: now), ownerID: ownerID)
         entry = SyncLogEntry(
             timestamp: now,
             type: .success,

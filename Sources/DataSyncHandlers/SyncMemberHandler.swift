@@ -104,29 +104,15 @@ public struct SyncMemberHandler: Sendable {
         let environment = self.environment
         return try await environment.store.write { store in
             let member = try Self.existing(path, in: store.reader)
-            do {
-                try refreshDatabaseSchema(
-                    of: try DataPlane.memberKey(member),
-                    ownerID: member.path.id,
-                    source: memberSource(member),
-                    group: member.path.group,
-                    tracingID: operationID,
-                    environment: environment,
-                    store: store
-                )
-            } catch let error as EngineError {
-                try store.appendLog(
-                    SyncLogEntry(
-                        timestamp: environment.clock.now,
-                        type: .error,
-                        source: memberSource(member),
-                        details: "Getting schema information for the database failed with the exception \"\(error)\"",
-                        tracingID: operationID,
-                        operationStatus: "SchemaRefreshFailure"
-                    ),
-                    to: member.path.group
-                )
-            }
+            try refreshDatabaseSchema(
+                of: { try DataPlane.memberKey(member) },
+                ownerID: member.path.id,
+                source: memberSource(member),
+                group: member.path.group,
+                tracingID: operationID,
+                environment: environment,
+                store: store
+            )
             let operation = environment.operation(
                 id: operationID,
                 server: path.group.database.server,

@@ -2,7 +2,7 @@
 ///
 /// The live service accepts far more than its error text admits, so the emulator enforces only what keeps
 /// names safe everywhere they travel (URLs, file paths, log lines): 1 to 128 characters, no control
-/// characters, and none of `/ \ ? # % & : * < >`.
+/// characters, none of `/ \ ? # % & : * < >`, and not `.` or `..`.
 public struct ResourceName: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The name as the client first spelled it.
     public let value: String
@@ -26,7 +26,7 @@ public struct ResourceName: Hashable, Sendable, Codable, CustomStringConvertible
 
     /// Whether `value` meets the rules, without throwing.
     public static func isValid(_ value: String) -> Bool {
-        guard !value.isEmpty, value.count <= Self.maximumLength else { return false }
+        guard !value.isEmpty, value.count <= Self.maximumLength, value != ".", value != ".." else { return false }
         for scalar in value.unicodeScalars {
             if scalar.properties.generalCategory == .control { return false }
             if scalar.value == 0xFFFD { return false }

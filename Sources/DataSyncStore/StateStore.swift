@@ -123,6 +123,20 @@ public enum StateStoreError: Error, CustomStringConvertible {
         }
     }
 
+    /// Moves the state file (and its WAL and shared-memory files) aside to `<name>.corrupt-<unix time>`, so a
+    /// fresh state can start without ever overwriting it.
+    /// - Returns: where the state file went.
+    public func moveAside(now: Date = Date()) throws -> URL {
+        let suffix = ".corrupt-\(Int(now.timeIntervalSince1970))"
+        let target = URL(fileURLWithPath: self.fileURL.path + suffix)
+        for extra in ["", "-wal", "-shm"] {
+            let source = URL(fileURLWithPath: self.fileURL.path + extra)
+            guard FileManager.default.fileExists(atPath: source.path) else { continue }
+            try FileManager.default.moveItem(at: source, to: URL(fileURLWithPath: target.path + extra))
+        }
+        return target
+    }
+
     /// The file concerned.
     public var fileURL: URL {
         switch self {

@@ -103,10 +103,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Map an emulated database to an existing SQLite file: SERVER/DB=PATH; repeatable.")
     var database: [String] = []
 
+    @Option(help: "Seconds a connection may take to deliver a whole request before it is closed.")
+    var requestTimeout = 30.0
+
+    @Flag(help: "Log each ARM request: method, path, api-version, status, duration, request id, error code.")
+    var logRequests = false
+
+    @Flag(help: "Move a state file that cannot be opened aside (state.sqlite.corrupt-<time>) and start empty.")
+    var repair = false
+
     func validate() throws {
         guard (0...65535).contains(self.port) else { throw ValidationError("--port must be between 0 and 65535.") }
         guard self.retryAfter >= 0 else { throw ValidationError("--retry-after must not be negative.") }
         guard self.operationDelay >= 0 else { throw ValidationError("--operation-delay must not be negative.") }
+        guard self.requestTimeout > 0 else { throw ValidationError("--request-timeout must be positive.") }
         guard (self.cert == nil) == (self.key == nil) else { throw ValidationError("--cert and --key go together.") }
         guard !(self.https && self.cert != nil) else { throw ValidationError("Use either --https or --cert/--key.") }
         for mapping in self.database where DatabaseFile(argument: mapping) == nil {
@@ -134,7 +144,10 @@ struct ServeCommand: AsyncParsableCommand {
             logLevel: self.logLevel,
             transportSecurity: self.transportSecurity,
             authentication: self.auth,
-            databaseFiles: self.database.compactMap(DatabaseFile.init(argument:))
+            databaseFiles: self.database.compactMap(DatabaseFile.init(argument:)),
+            requestTimeout: self.requestTimeout,
+            repair: self.repair,
+            logRequests: self.logRequests
         )
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -154,7 +167,10 @@ struct ServeCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("datasync-emulator listening on \(baseURL)\n".utf8))
             }
         } catch let error as StateStoreError {
-            logger.critical("Cannot open the emulator state", metadata: ["dse-error": "\(error)"])
+            logger.critical(
+                "Cannot open the emulator state; it is left as it is. Move it aside yourself, or start with --repair to have it moved aside",
+                metadata: ["dse-error": "\(error)"]
+            )
             throw ExitCode(2)
         }
         try await application.runService()
@@ -171,10 +187,10 @@ enum EnvironmentFlags {
     /// The options and flags of `serve`, and of `ca`.
     static let serveNames = [
         "host", "port", "data-dir", "retry-after", "operation-delay", "lro-style", "api-version-policy", "location",
-        "log-level", "cert", "key", "tls-name", "auth", "database", "in-memory", "https",
+        "log-level", "cert", "key", "tls-name", "auth", "database", "request-timeout", "in-memory", "https", "repair", "log-requests",
     ]
     static let authorityNames = ["data-dir"]
-    static let flags: Set<String> = ["in-memory", "https"]
+    static let flags: Set<String> = ["in-memory", "https", "repair", "log-requests"]
 
     static func arguments(
         _ names: [String],

@@ -1,6 +1,8 @@
 import ARMConventions
 import Foundation
 import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import Testing
 
 @testable import DataSyncHTTP
@@ -93,7 +95,102 @@ import Testing
         Case("logs with a bad type", .get, HowTo.groupPath() + "/logs?startTime=2020-01-01T00:00:00&endTime=2030-01-01T00:00:00&type=Bad",
              .badRequest, "InvalidParameterValue"),
         Case("bad page token", .get, HowTo.databasePath + "/syncGroups?$skipToken=zz", .badRequest, "InvalidParameterValue"),
+        Case("null properties", .put, HowTo.groupPath("n1"), body: #"{"properties":null}"#, .badRequest,
+             "InvalidSyncGroupCreateOrUpdateRequest"),
+        Case("only nulls", .patch, HowTo.groupPath(), body: #"{"properties":{"interval":null,"conflictResolutionPolicy":null}}"#,
+             .badRequest, "InvalidSyncGroupCreateOrUpdateRequest"),
+        Case("only read-only properties", .patch, HowTo.groupPath(), body: #"{"properties":{"syncState":"Good","lastSyncTime":"2020-01-01T00:00:00Z"}}"#,
+             .badRequest, "InvalidSyncGroupCreateOrUpdateRequest"),
+        Case("huge number", .patch, HowTo.groupPath(), body: #"{"properties":{"interval":1e400}}"#, .badRequest,
+             "InvalidRequestContent",
+             "The request content was invalid and could not be deserialized: 'Input string '1e400' is not a valid number. Path 'properties.interval', line 1, position 31.'."),
+        Case("fractional interval", .patch, HowTo.groupPath(), body: #"{"properties":{"interval":5.5}}"#, .badRequest,
+             "InvalidRequestContent",
+             "The request content was invalid and could not be deserialized: 'Error converting value of type Float to type 'System.Int32'. Path 'properties.interval'.'."),
+        Case("interval as boolean", .patch, HowTo.groupPath(), body: #"{"properties":{"interval":true}}"#, .badRequest, "InvalidRequestContent"),
+        Case("deep nesting", .patch, HowTo.groupPath(), body: #"{"properties":{"schema":"# + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "}}",
+             .badRequest, "InvalidRequestContent"),
+        Case("duplicate keys, the last wins", .patch, HowTo.groupPath(), body: #"{"properties":{"interval":60,"interval":3}}"#,
+             .badRequest, "InvalidSyncGroupInterval"),
+        Case("text after the document", .patch, HowTo.groupPath(), body: #"{"properties":{"interval":60}} x"#, .badRequest,
+             "InvalidRequestContent"),
+        Case("a JSON string body", .put, HowTo.groupPath(), body: #""x""#, .badRequest, "InvalidRequestContent"),
+        Case("control character in a string", .patch, HowTo.groupPath(), body: "{\"properties\":{\"hubDatabaseUserName\":\"a\u{01}b\"}}",
+             .badRequest, "InvalidRequestContent"),
+        Case("unterminated string", .patch, HowTo.groupPath(), body: #"{"properties":{"hubDatabaseUserName":"abc}}"#, .badRequest,
+             "InvalidRequestContent"),
+        Case("newline in a name", .get, HowTo.databasePath + "/syncGroups/a%0Ab", .badRequest, "InvalidSyncGroupName"),
+        Case("dot-dot as a name", .get, HowTo.databasePath + "/syncGroups/..", .badRequest, "InvalidSyncGroupName"),
+        Case("encoded dot-dot-slash in a member name", .get, HowTo.groupPath() + "/syncMembers/..%2F..%2Fx", .badRequest,
+             "InvalidSyncMemberName"),
+        Case("group name too long", .put, HowTo.groupPath(String(repeating: "g", count: 129)), body: #"{"properties":{"interval":-1}}"#,
+             .badRequest, "InvalidSyncGroupName"),
+        Case("agent name with <", .get, HowTo.serverPath + "/syncAgents/a%3Cb", .badRequest, "InvalidSyncAgentName"),
+        Case("server name with *", .get, "/subscriptions/\(HowTo.subscription)/resourceGroups/rg/providers/Microsoft.Sql/servers/s%2A/syncAgents",
+             .badRequest, "InvalidServerName"),
+        Case("database name with :", .get, HowTo.serverPath + "/databases/d%3A1/syncGroups", .badRequest, "InvalidDatabaseName"),
+        Case("SQL in syncDatabaseId", .patch, HowTo.groupPath(), body: #"{"properties":{"syncDatabaseId":"'; DROP TABLE resource; --"}}"#,
+             .badRequest, "InvalidDatabaseResourceId"),
+        Case("SQL in a policy", .patch, HowTo.groupPath(), body: #"{"properties":{"conflictResolutionPolicy":"HubWin'; DELETE FROM resource;--"}}"#,
+             .badRequest, "InvalidParameterValue"),
+        Case("syncDatabaseId without a database", .patch, HowTo.groupPath(),
+             body: #"{"properties":{"syncDatabaseId":"/subscriptions/\#(HowTo.subscription)/resourceGroups/rg/providers/Microsoft.Sql/servers/s"}}"#,
+             .badRequest, "InvalidDatabaseResourceId"),
+        Case("syncDatabaseId of another provider", .patch, HowTo.groupPath(),
+             body: #"{"properties":{"syncDatabaseId":"/subscriptions/\#(HowTo.subscription)/resourceGroups/rg/providers/Microsoft.Web/servers/s/databases/d"}}"#,
+             .badRequest, "InvalidDatabaseResourceId"),
+        Case("relative syncDatabaseId", .patch, HowTo.groupPath(),
+             body: #"{"properties":{"syncDatabaseId":"subscriptions/\#(HowTo.subscription)/resourceGroups/rg/providers/Microsoft.Sql/servers/s/databases/d"}}"#,
+             .badRequest, "InvalidDatabaseResourceId"),
+        Case("syncDatabaseId with ..", .patch, HowTo.groupPath(),
+             body: #"{"properties":{"syncDatabaseId":"/subscriptions/\#(HowTo.subscription)/resourceGroups/rg/providers/Microsoft.Sql/servers/../databases/d"}}"#,
+             .badRequest, "InvalidDatabaseResourceId"),
+        Case("syncAgentId not an ARM id", .patch, HowTo.memberPath(), body: #"{"properties":{"syncAgentId":"agent1"}}"#, .badRequest,
+             "InvalidSyncAgentResourceId"),
+        Case("sqlServerDatabaseId not a GUID", .patch, HowTo.memberPath(), body: #"{"properties":{"sqlServerDatabaseId":"db-1"}}"#,
+             .badRequest, "InvalidRequestContent"),
+        Case("sku without a name", .patch, HowTo.groupPath(), body: #"{"sku":{"capacity":5},"properties":{"interval":60}}"#, .badRequest,
+             "InvalidRequestContent"),
+        Case("schema tables not an array", .patch, HowTo.groupPath(), body: #"{"properties":{"schema":{"tables":{}}}}"#, .badRequest,
+             "InvalidRequestContent"),
+        Case("missing api-version on a member", .get, HowTo.memberPath() + "?api-version=", .badRequest, "MissingApiVersionParameter"),
+        Case("api-version older than any", .get, HowTo.groupPath() + "?api-version=2014-01-01", .badRequest, "InvalidApiVersionParameter"),
+        Case("malformed api-version", .get, HowTo.groupPath() + "?api-version=latest", .badRequest, "InvalidApiVersionParameter"),
+        Case("XML body", .patch, HowTo.groupPath(), body: "<interval>60</interval>", contentType: "application/xml",
+             .unsupportedMediaType, "UnsupportedMediaType"),
+        Case("form body", .patch, HowTo.groupPath(), body: "interval=60", contentType: "application/x-www-form-urlencoded",
+             .unsupportedMediaType, "UnsupportedMediaType"),
+        Case("DELETE on hubSchemas", .delete, HowTo.groupPath() + "/hubSchemas", .methodNotAllowed, "MethodNotAllowed"),
+        Case("PUT on triggerSync", .put, HowTo.groupPath() + "/triggerSync", body: "{}", .methodNotAllowed, "MethodNotAllowed"),
+        Case("GET on refreshHubSchema", .get, HowTo.groupPath() + "/refreshHubSchema", .methodNotAllowed, "MethodNotAllowed"),
+        Case("POST on a group", .post, HowTo.groupPath(), .methodNotAllowed, "MethodNotAllowed"),
+        Case("empty PUT of a member", .put, HowTo.memberPath("new"), .badRequest, "InvalidSyncMemberCreateOrUpdateRequest"),
+        Case("empty PUT of an agent", .put, HowTo.agentPath("new"), .badRequest, "InvalidSyncAgentCreateOrUpdateRequest"),
+        Case("logs with a bad time", .get, HowTo.groupPath() + "/logs?startTime=yesterday&endTime=2030-01-01T00:00:00&type=All",
+             .badRequest, "InvalidParameterValue"),
+        Case("logs on February 30", .get, HowTo.groupPath() + "/logs?startTime=2020-02-30T00:00:00&endTime=2030-01-01T00:00:00&type=All",
+             .badRequest, "InvalidParameterValue"),
+        Case("bad continuation token", .get,
+             HowTo.groupPath() + "/logs?startTime=2020-01-01T00:00:00&endTime=2030-01-01T00:00:00&type=All&continuationToken=abc",
+             .badRequest, "InvalidParameterValue"),
+        Case("triggerSync on a missing group", .post, HowTo.groupPath("nope") + "/triggerSync", .notFound, "ResourceNotFound"),
+        Case("refresh of a missing member", .post, HowTo.memberPath("nope") + "/refreshSchema", .notFound, "ResourceNotFound"),
+        Case("generateKey of a missing agent", .post, HowTo.agentPath("nope") + "/generateKey", .notFound, "ResourceNotFound"),
+        Case("query without sql", .post, "/_emulator/databases/s1/d1/query", body: #"{"parameters":[]}"#, .badRequest,
+             "InvalidRequestContent"),
+        Case("query with malformed JSON", .post, "/_emulator/databases/s1/d1/query", body: #"{"sql":"#, .badRequest,
+             "InvalidRequestContent"),
+        Case("query with a SQL error", .post, "/_emulator/databases/s1/d1/query", body: #"{"sql":"DROP TABLE absent"}"#, .badRequest,
+             "InvalidQuery", "no such table: absent"),
+        Case("query in a database named ..", .post, "/_emulator/databases/s1/../query", body: #"{"sql":"SELECT 1"}"#, .badRequest,
+             "InvalidDatabaseName"),
+        Case("clock moved backwards", .post, "/_emulator/clock/advance", body: #"{"seconds":-5}"#, .badRequest, "InvalidParameterValue"),
     ]
+
+    @Test("the corpus holds at least 60 cases")
+    func corpusSize() {
+        #expect(Self.cases.count >= 60)
+    }
 
     @Test("bad input gets the envelope, and nothing changes", arguments: cases)
     func badInput(_ testCase: Case) async throws {
@@ -104,7 +201,14 @@ import Testing
             let memberBefore = try await arm.get(HowTo.memberPath())
             var headers = HTTPFields()
             if let contentType = testCase.contentType, testCase.body != nil { headers[.contentType] = contentType }
-            let reply = try await arm.send(testCase.method, testCase.path, body: testCase.body, headers: headers)
+            let control = testCase.path.hasPrefix("/_emulator") || testCase.path.contains("api-version=")
+            let reply = try await arm.send(
+                testCase.method,
+                testCase.path,
+                body: testCase.body,
+                apiVersion: control ? .some(nil) : nil,
+                headers: headers
+            )
             #expect(reply.status == testCase.status)
             #expect(reply.errorCode == testCase.code)
             if let message = testCase.message { #expect(reply.errorMessage == message) }
@@ -112,6 +216,42 @@ import Testing
             #expect(reply.object?.members.map(\.key) == ["error"])
             #expect((try await arm.get(HowTo.groupPath())).text == before.text)
             #expect((try await arm.get(HowTo.memberPath())).text == memberBefore.text)
+        }
+    }
+
+    @Test("a body that is not UTF-8 is InvalidRequestContent")
+    func invalidUTF8() async throws {
+        try await withEmulator { arm in
+            _ = try await arm.createGroup()
+            let bytes: [UInt8] = Array(#"{"properties":{"hubDatabaseUserName":""#.utf8) + [0xC3, 0x28, 0xFF] + Array(#""}}"#.utf8)
+            let response = try await arm.client.execute(
+                uri: HowTo.groupPath() + "?api-version=2025-01-01",
+                method: .patch,
+                headers: [.contentType: "application/json"],
+                body: ByteBuffer(bytes: bytes)
+            )
+            #expect(response.status == .badRequest)
+            #expect(String(buffer: response.body).contains("InvalidRequestContent"))
+            #expect((try await arm.get(HowTo.groupPath())).string("properties.hubDatabaseUserName") == "hubUser")
+        }
+    }
+
+    @Test("SQL fragments in names and values are stored as data, never run")
+    func sqlFragments() async throws {
+        try await withEmulator { arm in
+            let name = "x';DROP TABLE resource;--"
+            let encoded = try #require(name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(.init(charactersIn: ";"))))
+            let body = #"{"properties":{"interval":-1,"hubDatabaseUserName":"u'); DELETE FROM resource; --"}}"#
+            #expect((try await arm.finish(try await arm.put(HowTo.databasePath + "/syncGroups/" + encoded, body))).status == .created)
+            _ = try await arm.createGroup()
+            let stored = try await arm.get(HowTo.databasePath + "/syncGroups/" + encoded)
+            #expect(stored.string("name") == name)
+            #expect(stored.string("properties.hubDatabaseUserName") == "u'); DELETE FROM resource; --")
+            let list = try await arm.get(HowTo.databasePath + "/syncGroups")
+            guard case .array(let groups)? = list.value("value") else { return }
+            #expect(groups.count == 2)
+            let tables = try await arm.sql("s1", "d1", "SELECT ? AS v", ["1); DROP TABLE x; --"])
+            #expect(tables.text == #"{"columns":["v"],"rows":[["1); DROP TABLE x; --"]]}"#)
         }
     }
 

@@ -1,3 +1,4 @@
+import ARMConventions
 import Foundation
 import Testing
 
@@ -27,14 +28,20 @@ final class EmulatorProcess: @unchecked Sendable {
     }
 
     /// Starts the emulator with `arguments` plus `--port 0`, and waits for its readiness line.
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// - Parameter stderr: a file that receives the emulator's log, or `nil` to discard it.
+    init(_ arguments: [String], environment: [String: String] = [:], stderr: URL? = nil) throws {
         self.process.executableURL = Self.binary
         self.process.arguments = arguments + ["--port", "0"]
         var processEnvironment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DATASYNC_EMULATOR_") }
         processEnvironment.merge(environment) { $1 }
         self.process.environment = processEnvironment
         self.process.standardOutput = self.output
-        self.process.standardError = FileHandle.nullDevice
+        if let stderr {
+            FileManager.default.createFile(atPath: stderr.path, contents: nil)
+            self.process.standardError = try FileHandle(forWritingTo: stderr)
+        } else {
+            self.process.standardError = FileHandle.nullDevice
+        }
         try self.process.run()
         let line = try Self.readLine(from: self.output.fileHandleForReading, timeout: 30)
         let prefix = "datasync-emulator listening on "
@@ -86,6 +93,49 @@ final class EmulatorProcess: @unchecked Sendable {
             headers[String(describing: key).lowercased()] = String(describing: value)
         }
         return (http.statusCode, headers, String(decoding: data, as: UTF8.self))
+    }
+}
+
+extension EmulatorProcess {
+    typealias Answer = (status: Int, headers: [String: String], text: String)
+
+    /// Polls the `Location` of a 202 until it stops answering 202 (at most 20 polls).
+    func finish(_ accepted: Answer) async throws -> Answer {
+        guard accepted.status == 202, let location = accepted.headers["location"] else { return accepted }
+        var poll = try await self.send("GET", location)
+        for _ in 0..<20 where poll.status == 202 {
+            poll = try await self.send("GET", location)
+        }
+        return poll
+    }
+
+    /// Runs SQL in an emulated database.
+    @discardableResult
+    func sql(_ database: TestDatabase, _ sql: String) async throws -> Answer {
+        let body = JSONValue.object(["sql": .string(sql)]).serialized()
+        return try await self.send("POST", "/_emulator/databases/\(database.server)/\(database.database)/query", body: body)
+    }
+
+    /// `PRAGMA integrity_check` of every SQLite file under `directory`, by the sqlite3 shell.
+    static func integrityProblems(under directory: URL) throws -> [String] {
+        var problems: [String] = []
+        let files = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)?
+            .compactMap { $0 as? URL }.filter { $0.pathExtension == "sqlite" } ?? []
+        for file in files {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+            process.arguments = [file.path, "PRAGMA integrity_check;"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            if output.trimmingCharacters(in: .whitespacesAndNewlines) != "ok" {
+                problems.append("\(file.lastPathComponent): \(output)")
+            }
+        }
+        return files.isEmpty ? ["no SQLite file under \(directory.path)"] : problems
     }
 }
 

@@ -1,0 +1,196 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Synchronization
+
+/// One ARM request as the emulator answered it: what the request inspector lists, `--log-requests`
+/// writes and metrics count. Secrets are already redacted (``Redaction``).
+public struct RecordedRequest: Sendable {
+    /// When the request arrived (wall-clock time, not the emulator's virtual clock).
+    public var time: Date
+    public var method: String
+    /// The path and query, with secret query values redacted.
+    public var path: String
+    public var apiVersion: String?
+    /// The operation the request called, as the recorder's classifier names it (an ARM operation id).
+    public var operation: String
+    public var status: Int
+    public var duration: Duration
+    /// The `x-ms-request-id` of the answer.
+    public var requestID: String?
+    /// The `x-ms-error-code` of the answer, for a failed request.
+    public var errorCode: String?
+    /// The JSON request body with secrets redacted; `nil` when there was none, it was not JSON, or it was
+    /// too large to keep.
+    public var body: JSONValue?
+
+    public init(
+        time: Date,
+        method: String,
+        path: String,
+        apiVersion: String?,
+        operation: String,
+        status: Int,
+        duration: Duration,
+        requestID: String?,
+        errorCode: String?,
+        body: JSONValue?
+    ) {
+        self.time = time
+        self.method = method
+        self.path = path
+        self.apiVersion = apiVersion
+        self.operation = operation
+        self.status = status
+        self.duration = duration
+        self.requestID = requestID
+        self.errorCode = errorCode
+        self.body = body
+    }
+
+    /// The duration in milliseconds, as the inspector and the log show it.
+    public var milliseconds: Double {
+        let components = self.duration.components
+        return Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+    }
+}
+
+/// Something told about each recorded request: the inspector's memory, the request log, metrics.
+public protocol RequestObserver: Sendable {
+    /// A request for `operation` has arrived and is being served.
+    func requestStarted(operation: String)
+    /// A request has been answered.
+    func requestFinished(_ request: RecordedRequest)
+}
+
+/// The last requests, newest first, for the request inspector; older ones are forgotten.
+public final class RequestLog: RequestObserver {
+    /// How many requests are kept.
+    public let capacity: Int
+    private let entries = Mutex<[RecordedRequest]>([])
+
+    public init(capacity: Int = 200) {
+        self.capacity = max(1, capacity)
+    }
+
+    public func requestStarted(operation: String) {}
+
+    public func requestFinished(_ request: RecordedRequest) {
+        self.entries.withLock { entries in
+            entries.append(request)
+            if entries.count > self.capacity { entries.removeFirst(entries.count - self.capacity) }
+        }
+    }
+
+    /// At most `limit` of the kept requests, newest first.
+    public func recent(limit: Int) -> [RecordedRequest] {
+        self.entries.withLock { Array($0.suffix(max(0, limit)).reversed()) }
+    }
+}
+
+/// Writes one log line per request (`--log-requests`), with the fields the inspector shows.
+public struct RequestLogWriter: RequestObserver {
+    let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    public func requestStarted(operation: String) {}
+
+    public func requestFinished(_ request: RecordedRequest) {
+        var metadata: Logger.Metadata = [
+            "dse-operation": "\(request.operation)",
+            "dse-status": "\(request.status)",
+            "dse-duration-ms": "\(String(format: "%.3f", request.milliseconds))",
+        ]
+        if let apiVersion = request.apiVersion { metadata["dse-api-version"] = "\(apiVersion)" }
+        if let requestID = request.requestID { metadata["dse-request-id"] = "\(requestID)" }
+        if let errorCode = request.errorCode { metadata["dse-error-code"] = "\(errorCode)" }
+        if let body = request.body { metadata["dse-body"] = "\(body.serialized())" }
+        self.logger.info("\(request.method) \(request.path) \(request.status)", metadata: metadata)
+    }
+}
+
+/// Records the requests that `classify` names (the ARM ones) and tells every observer.
+///
+/// Add it before ``ARMRequestMiddleware`` so that it sees the final answer: the error envelope's
+/// `x-ms-error-code` and the `x-ms-request-id`. It keeps a JSON body only when its `Content-Length` is at most
+/// ``bodyLimit``, so that a large or streamed body is never buffered for the inspector's sake.
+public struct RequestRecordingMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The largest body kept, in bytes.
+    public static var bodyLimit: Int { 64 * 1024 }
+
+    let classify: @Sendable (HTTPRequest.Method, String) -> String?
+    let observers: [any RequestObserver]
+
+    /// - Parameters:
+    ///   - classify: the operation a method and path call, or `nil` for a request not to record.
+    ///   - observers: told about each recorded request.
+    public init(
+        classify: @escaping @Sendable (HTTPRequest.Method, String) -> String?,
+        observers: [any RequestObserver]
+    ) {
+        self.classify = classify
+        self.observers = observers
+    }
+
+    public func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard let operation = self.classify(request.method, request.uri.path) else {
+            return try await next(request, context)
+        }
+        let time = Date()
+        let start = ContinuousClock.now
+        var request = request
+        let body = await Self.keptBody(of: &request)
+        for observer in self.observers { observer.requestStarted(operation: operation) }
+        func finish(status: Int, headers: HTTPFields) {
+            let record = RecordedRequest(
+                time: time,
+                method: request.method.rawValue,
+                path: Redaction.pathAndQuery(path: request.uri.path, query: request.uri.query),
+                apiVersion: Self.apiVersion(in: request.uri.query),
+                operation: operation,
+                status: status,
+                duration: start.duration(to: .now),
+                requestID: headers[.requestID],
+                errorCode: headers[.errorCode],
+                body: body
+            )
+            for observer in self.observers { observer.requestFinished(record) }
+        }
+        do {
+            let response = try await next(request, context)
+            finish(status: response.status.code, headers: response.headers)
+            return response
+        } catch {
+            finish(status: (error as? any HTTPResponseError)?.status.code ?? 500, headers: [:])
+            throw error
+        }
+    }
+
+    /// The redacted JSON body, collected into `request` so that the handler still reads it.
+    private static func keptBody(of request: inout Request) async -> JSONValue? {
+        guard let length = request.headers[.contentLength].flatMap(Int.init), length > 0, length <= self.bodyLimit,
+            let buffer = try? await request.collectBody(upTo: self.bodyLimit),
+            let value = try? JSONValue.parse(Data(buffer.readableBytesView))
+        else { return nil }
+        return Redaction.json(value)
+    }
+
+    /// The `api-version` query parameter, its name matched without case as ARM does.
+    private static func apiVersion(in query: String?) -> String? {
+        for item in (query ?? "").split(separator: "&") {
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts[0].lowercased() == "api-version" else { continue }
+            let raw = parts.count > 1 ? String(parts[1]) : ""
+            return raw.removingPercentEncoding ?? raw
+        }
+        return nil
+    }
+}

@@ -1,0 +1,109 @@
+import ARMConventions
+import DataSyncHandlers
+import DataSyncModel
+import DataSyncStore
+import Foundation
+import Hummingbird
+import Metrics
+import NIOCore
+import Prometheus
+
+/// The emulator's metrics, in a Prometheus registry of its own: ARM requests by operation id and status,
+/// their latency, requests and long-running operations in progress, and what sync rounds did.
+///
+/// Each application has its own registry and passes its factory to every swift-metrics handle, instead of
+/// bootstrapping the process-wide metrics system, which can happen only once while tests build many
+/// applications in one process.
+final class EmulatorMetrics: RequestObserver {
+    let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let operationsInProgress: Metrics.Gauge
+
+    /// Member outcomes of a sync round, each exported from zero so that rates work from the start.
+    static let outcomes: [SyncMemberState] = [.syncSucceeded, .syncSucceededWithWarnings, .syncFailed, .syncCancelled]
+
+    init() {
+        let registry = PrometheusCollectorRegistry()
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // Emulated requests take microseconds to milliseconds: finer buckets than the defaults' 5 ms floor.
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5),
+            .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+            .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+        ]
+        self.factory = factory
+        self.operationsInProgress = Metrics.Gauge(label: "datasync_operations_in_progress", factory: factory)
+        self.operationsInProgress.record(0)
+        for outcome in Self.outcomes {
+            _ = self.syncRuns(outcome)
+        }
+        _ = self.rowsSynced("upload")
+        _ = self.rowsSynced("download")
+        _ = self.conflicts
+    }
+
+    private func requestsInFlight(_ operation: String) -> Meter {
+        Meter(label: "arm_requests_in_flight", dimensions: [("operation", operation)], factory: self.factory)
+    }
+
+    private func syncRuns(_ outcome: SyncMemberState) -> Metrics.Counter {
+        Metrics.Counter(label: "datasync_sync_runs_total", dimensions: [("outcome", outcome.rawValue)], factory: self.factory)
+    }
+
+    private func rowsSynced(_ direction: String) -> Metrics.Counter {
+        Metrics.Counter(label: "datasync_rows_synced_total", dimensions: [("direction", direction)], factory: self.factory)
+    }
+
+    private var conflicts: Metrics.Counter {
+        Metrics.Counter(label: "datasync_conflicts_total", factory: self.factory)
+    }
+
+    func requestStarted(operation: String) {
+        self.requestsInFlight(operation).increment()
+    }
+
+    func requestFinished(_ request: RecordedRequest) {
+        self.requestsInFlight(request.operation).decrement()
+        Metrics.Counter(
+            label: "arm_requests_total",
+            dimensions: [("operation", request.operation), ("status", String(request.status))],
+            factory: self.factory
+        ).increment()
+        Timer(label: "arm_request_duration_seconds", dimensions: [("operation", request.operation)], factory: self.factory)
+            .recordNanoseconds(request.duration.components.seconds * 1_000_000_000 + request.duration.components.attoseconds / 1_000_000_000)
+    }
+
+    /// Counts one member's part of a sync round (``SyncCoordinator/observe(_:)``).
+    func record(_ round: MemberRoundSummary) {
+        self.syncRuns(round.state).increment()
+        self.rowsSynced("upload").increment(by: round.rowsUploaded)
+        self.rowsSynced("download").increment(by: round.rowsDownloaded)
+        self.conflicts.increment(by: round.conflicts)
+    }
+
+    /// The registry in Prometheus text format, with the long-running operations in progress counted now.
+    func exposition(operationsInProgress: Int) -> String {
+        self.operationsInProgress.record(operationsInProgress)
+        return self.registry.emitToString()
+    }
+}
+
+/// `GET /_emulator/metrics`: the metrics in Prometheus text format.
+struct MetricsController: Sendable {
+    let metrics: EmulatorMetrics
+    let store: StateStore
+    let clock: EmulatorClock
+
+    func addRoutes(to router: Router<EmulatorRequestContext>) {
+        router.get("_emulator/metrics") { _, _ in
+            let now = self.clock.now
+            let inProgress = try await self.store.read { try $0.operationsInProgress(at: now) }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: self.metrics.exposition(operationsInProgress: inProgress)))
+            )
+        }
+    }
+}

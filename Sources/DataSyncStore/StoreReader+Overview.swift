@@ -1,0 +1,50 @@
+import DataSyncModel
+import Foundation
+import GRDB
+
+/// Whole-emulator reads for the dashboard and metrics, which look at everything at once rather than
+/// one ARM scope at a time.
+extension StoreReader {
+    /// Every member in the emulator, oldest first.
+    public func allMembers() throws -> [SyncMember] {
+        try Data.fetchAll(self.db, sql: "SELECT body FROM resource WHERE type = ? ORDER BY seq", arguments: [ResourceTable.member.rawValue])
+            .map { try self.decode(SyncMember.self, $0) }
+    }
+
+    /// Every agent in the emulator, oldest first.
+    public func allAgents() throws -> [SyncAgent] {
+        try Data.fetchAll(self.db, sql: "SELECT body FROM resource WHERE type = ? ORDER BY seq", arguments: [ResourceTable.agent.rawValue])
+            .map { try self.decode(SyncAgent.self, $0) }
+    }
+
+    /// The newest `limit` log entries of a group, newest first: of `type` (all types for `.all`), and of
+    /// `operationStatus` when given.
+    public func recentLogs(of group: SyncGroupPath, type: SyncLogType, operationStatus: String? = nil, limit: Int) throws -> [SyncLogEntry] {
+        var sql = "SELECT body FROM syncLog WHERE groupKey = ?"
+        var arguments: StatementArguments = [group.id.armKey]
+        if type != .all {
+            sql += " AND type = ?"
+            arguments += [type.rawValue]
+        }
+        if let operationStatus {
+            sql += " AND operationStatus = ?"
+            arguments += [operationStatus]
+        }
+        sql += " ORDER BY id DESC LIMIT ?"
+        arguments += [limit]
+        return try Data.fetchAll(self.db, sql: sql, arguments: arguments).map { try self.decode(SyncLogEntry.self, $0) }
+    }
+
+    /// How many long-running operations are still in progress at `now`: accepted, and not yet past
+    /// `readyAt` (``LongRunningOperation/visibleProgress(at:)``).
+    ///
+    /// Operation bodies are written by this module's encoder, whose dates are seconds since the reference
+    /// date, so the comparison runs in SQL without decoding every operation ever accepted.
+    public func operationsInProgress(at now: Date) throws -> Int {
+        try Int.fetchOne(
+            self.db,
+            sql: "SELECT COUNT(*) FROM operation WHERE json_extract(CAST(body AS TEXT), '$.readyAt') > ?",
+            arguments: [now.timeIntervalSinceReferenceDate]
+        ) ?? 0
+    }
+}

@@ -1,0 +1,770 @@
+#!/usr/bin/env bash
+# The benchmark suite (not a CI test). It builds the release products, then measures, each against a
+# baseline taken in the same run (the machines are shared and noisy, so ratios are what count):
+#
+#   1. cold start: exec to the readiness line and to the first 200 of /_emulator/health, on an empty data
+#      dir and on one holding 1,000 groups with 10 members each; baseline: bench-hello (bare Hummingbird)
+#   2. HTTP throughput and latency with wrk at 1, 16 and 64 connections: GET of a sync group, list of 100
+#      members, PUT of a member (--lro-style sync), PUT and poll (--lro-style async), 202 polling;
+#      baseline: bench-hello's GET /hello
+#   3. the SDK walkthrough (azure-mgmt-sql over HTTPS, scripts/sdk_walkthrough.py), whole Python process
+#   4. sync throughput (bench-sync): initial sync of 100,000 and 1,000,000 rows, an incremental sync of
+#      1,000 changes across 3 members; baselines: plain SQLite bulk insert, and the same insert into a
+#      table with the emulator's tracking triggers
+#   5. memory: peak RSS idle and under the 64-connection load; state file size per 1,000 resources
+#
+# Usage: scripts/bench.sh [--quick] [--profile] [--skip-build]
+#   --quick       fewer and shorter runs (well under 3 minutes after the build); still prints the table
+#   --profile     also records perf profiles (emulator under GET and PUT load, bench-sync's initial sync)
+#   --skip-build  use the release products already in the scratch path
+# Environment:
+#   BENCH_SCRATCH_PATH  SwiftPM scratch path (default <repo>/.build-bench)
+#   BENCH_OUT           where results go (default <repo>/artifacts/bench)
+#   BENCH_SYNC_ROWS     initial-sync sizes, comma-separated (default 100000,1000000; quick: 100000)
+#   BENCH_WRK_SECONDS   seconds per wrk run (default 5; quick: 1)
+#   BENCH_WRK_RUNS      wrk runs per cell (default 3; quick: 1)
+#   BENCH_COLD_RUNS     cold starts per case (default 7; quick: 3)
+#   BENCH_GROUPS        groups in the populated data dir (default 1000; quick: 100), 10 members each
+#   BENCH_SDK_RUNS      SDK walkthrough runs (default 3; quick: 1)
+#
+# Output: the Markdown table on stdout, also written with the raw JSON lines to BENCH_OUT.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+quick=0
+profile=0
+build=1
+for argument in "$@"; do
+    case "$argument" in
+        --quick) quick=1 ;;
+        --profile) profile=1 ;;
+        --skip-build) build=0 ;;
+        -h | --help)
+            sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+            exit 0
+            ;;
+        *)
+            echo "bench: unknown argument '$argument' (try --help)" >&2
+            exit 2
+            ;;
+    esac
+done
+
+scratch="${BENCH_SCRATCH_PATH:-$repo/.build-bench}"
+out_dir="${BENCH_OUT:-$repo/artifacts/bench}"
+if [[ $quick -eq 1 ]]; then
+    sync_rows="${BENCH_SYNC_ROWS:-100000}"
+    sync_runs=1
+    incremental_base=20000
+    incremental_runs=3
+    wrk_seconds="${BENCH_WRK_SECONDS:-1}"
+    wrk_runs="${BENCH_WRK_RUNS:-1}"
+    cold_runs="${BENCH_COLD_RUNS:-3}"
+    groups="${BENCH_GROUPS:-100}"
+    sdk_runs="${BENCH_SDK_RUNS:-1}"
+    mode="quick"
+else
+    sync_rows="${BENCH_SYNC_ROWS:-100000,1000000}"
+    sync_runs=3
+    incremental_base=100000
+    incremental_runs=5
+    wrk_seconds="${BENCH_WRK_SECONDS:-5}"
+    wrk_runs="${BENCH_WRK_RUNS:-3}"
+    cold_runs="${BENCH_COLD_RUNS:-7}"
+    groups="${BENCH_GROUPS:-1000}"
+    sdk_runs="${BENCH_SDK_RUNS:-3}"
+    mode="full"
+fi
+members_per_group=10
+connections=(1 16 64)
+
+log() { echo "bench: $*" >&2; }
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/datasync-bench.XXXXXX")"
+results="$work/results.jsonl"
+: >"$results"
+pids=()
+
+stop_process() {
+    local pid="$1"
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do stop_process "$pid"; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# record JSON: appends one result line.
+record() { echo "$1" >>"$results"; }
+
+# --- Build and tools -----------------------------------------------------------------------------
+
+if [[ $build -eq 1 ]]; then
+    log "building the release products in $scratch (a cold build takes minutes)"
+    swift build -c release --scratch-path "$scratch" --package-path "$repo" >&2
+fi
+bin="$(swift build -c release --scratch-path "$scratch" --package-path "$repo" --show-bin-path)"
+emulator="$bin/datasync-emulator"
+hello="$bin/bench-hello"
+bench_sync="$bin/bench-sync"
+for binary in "$emulator" "$hello" "$bench_sync"; do
+    [[ -x "$binary" ]] || { log "missing $binary (build without --skip-build)"; exit 1; }
+done
+
+apt_updated=0
+ensure_tool() {
+    local tool="$1" package="$2"
+    command -v "$tool" >/dev/null 2>&1 && return 0
+    if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        log "installing $package from Debian"
+        if [[ $apt_updated -eq 0 ]]; then
+            apt-get update -qq >&2 || true
+            apt_updated=1
+        fi
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >&2 || true
+    fi
+    command -v "$tool" >/dev/null 2>&1
+}
+have_wrk=1
+ensure_tool wrk wrk || { have_wrk=0; log "wrk is not available: the HTTP section is skipped"; }
+if [[ $profile -eq 1 ]]; then
+    ensure_tool perf linux-perf || { log "perf is not available: --profile is ignored"; profile=0; }
+fi
+python="$(command -v python3 || true)"
+[[ -n "$python" ]] || { log "python3 is needed for the timing helper"; exit 1; }
+
+# --- The helper: precise timings, population, fixtures and the table ------------------------------
+
+helper="$work/benchlib.py"
+cat >"$helper" <<'PYTHON'
+import argparse, http.client, json, os, re, select, shutil, signal, socket, statistics, subprocess, sys
+import tempfile, threading, time
+
+SUB = "00000000-1111-2222-3333-444444444444"
+API = "api-version=2015-05-01-preview"
+DB = f"/subscriptions/{SUB}/resourceGroups/bench-rg/providers/Microsoft.Sql/servers/bench-server/databases"
+SYNC_DB_ID = f"/subscriptions/{SUB}/resourceGroups/bench-rg/providers/Microsoft.Sql/servers/bench-server/databases/bench-syncdb"
+GROUP_BODY = {"properties": {"interval": -1, "conflictResolutionPolicy": "HubWin", "syncDatabaseId": SYNC_DB_ID,
+                             "hubDatabaseUserName": "hubUser"}}
+MEMBER_BODY = {"properties": {"databaseType": "AzureSqlDatabase", "serverName": "member-server.database.windows.net",
+                              "databaseName": "member-db", "userName": "myUser", "syncDirection": "Bidirectional"}}
+
+
+def group_path(database, group):
+    return f"{DB}/{database}/syncGroups/{group}"
+
+
+def http_status(port, path, timeout=2.0):
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while b"\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    return int(data.split(b" ", 2)[1])
+
+
+def start_and_time(command, health, timeout=30.0):
+    """Starts command; returns (process, port, ms to readiness line, ms to first 200 of health)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    fd = process.stdout.fileno()
+    buffer = b""
+    while b"\n" not in buffer:
+        remaining = timeout - (time.perf_counter() - started)
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            process.kill()
+            raise RuntimeError(f"no readiness line from {command}")
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            raise RuntimeError(f"{command} exited before its readiness line")
+        buffer += chunk
+    ready = time.perf_counter()
+    line = buffer.split(b"\n", 1)[0].decode()
+    match = re.search(r"listening on https?://[^:]+:(\d+)", line)
+    if not match:
+        process.kill()
+        raise RuntimeError(f"unexpected readiness line {line!r}")
+    port = int(match.group(1))
+    while True:
+        try:
+            if http_status(port, health) == 200:
+                break
+        except OSError:
+            pass
+        if time.perf_counter() - started > timeout:
+            process.kill()
+            raise RuntimeError("no 200 from " + health)
+        time.sleep(0.0005)
+    first = time.perf_counter()
+    return process, port, (ready - started) * 1000, (first - started) * 1000
+
+
+def stop(process):
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def cmd_coldstart(args):
+    cases = [json.loads(c) for c in args.case]
+    with open(args.results, "a") as out:
+        for run in range(0, args.runs + 1):  # run 0 warms the page cache and is not recorded
+            for case in cases:
+                fresh = None
+                command = case["command"]
+                if any("{FRESH}" in part for part in command):
+                    fresh = tempfile.mkdtemp(dir=args.work, prefix="cold-")
+                    os.rmdir(fresh)  # an empty data dir that does not exist yet, as on a first run
+                    command = [part.replace("{FRESH}", fresh) for part in command]
+                process, _, ready, first = start_and_time(command, case["health"])
+                stop(process)
+                if fresh:
+                    shutil.rmtree(fresh, ignore_errors=True)
+                if run > 0:
+                    out.write(json.dumps({"section": "coldstart", "case": case["label"], "run": run,
+                                          "ready_ms": round(ready, 3), "first200_ms": round(first, 3)}) + "\n")
+                    out.flush()
+
+
+class Client:
+    def __init__(self, port):
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        self.connection.request(method, path, body=data, headers=headers)
+        response = self.connection.getresponse()
+        payload = response.read()
+        return response.status, response.headers, payload
+
+
+def cmd_populate(args):
+    """groups x members through the ARM API of an emulator in --lro-style sync."""
+    def worker(items, failures):
+        client = Client(args.port)
+        for method, path, body in items:
+            status, _, payload = client.call(method, path, body)
+            if status not in (200, 201):
+                failures.append(f"{method} {path}: {status} {payload[:200]!r}")
+                return
+
+    def run(items):
+        failures = []
+        chunks = [items[i::args.threads] for i in range(args.threads)]
+        threads = [threading.Thread(target=worker, args=(chunk, failures)) for chunk in chunks]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        if failures:
+            sys.exit("bench: populate failed: " + failures[0])
+
+    started = time.perf_counter()
+    groups = [("PUT", f"{group_path(f'bench-db-{g % 10}', f'group-{g}')}?{API}", GROUP_BODY) for g in range(args.groups)]
+    run(groups)
+    members = [("PUT", f"{group_path(f'bench-db-{g % 10}', f'group-{g}')}/syncMembers/member-{m}?{API}", MEMBER_BODY)
+               for g in range(args.groups) for m in range(args.members)]
+    run(members)
+    print(f"{len(groups) + len(members)} {time.perf_counter() - started:.1f}")
+
+
+def cmd_fixture(args):
+    """One group and its members, for the HTTP loads; prints nothing."""
+    client = Client(args.port)
+    path = group_path("bench-db", args.group)
+    status, _, payload = client.call("PUT", f"{path}?{API}", GROUP_BODY)
+    assert status in (200, 201, 202), (status, payload)
+    for m in range(args.members):
+        status, headers, payload = client.call("PUT", f"{path}/syncMembers/{args.prefix}{m}?{API}", MEMBER_BODY)
+        assert status in (200, 201, 202), (status, payload)
+
+
+def cmd_pending(args):
+    """Starts a group create on an emulator whose operations never finish; prints its Location path."""
+    client = Client(args.port)
+    status, headers, payload = client.call("PUT", f"{group_path('bench-db', 'pending-group')}?{API}", GROUP_BODY)
+    assert status == 202, (status, payload)
+    location = headers["Location"]
+    path = re.sub(r"^https?://[^/]+", "", location)
+    assert http_status(args.port, path) == 202
+    print(path)
+
+
+def cmd_write_bodies(args):
+    with open(args.member, "w") as f:
+        json.dump(MEMBER_BODY, f)
+
+
+# --- The table ---
+
+def stats(values):
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None
+    return {"median": statistics.median(values), "min": values[0], "max": values[-1], "n": len(values)}
+
+
+def fmt(value, digits=1):
+    if value is None:
+        return "n/a"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.{digits}f}"
+
+
+def cell(s, digits=1):
+    if s is None:
+        return "n/a"
+    if s["n"] == 1:
+        return fmt(s["median"], digits)
+    return f"{fmt(s['median'], digits)} ({fmt(s['min'], digits)}–{fmt(s['max'], digits)})"
+
+
+def ratio(a, b):
+    if a is None or b is None or b["median"] == 0:
+        return None
+    return a["median"] / b["median"]
+
+
+def rfmt(r, percent=False):
+    if r is None:
+        return "n/a"
+    return f"{r * 100:.0f}%" if percent else f"{r:.2f}×"
+
+
+def mib(kib):
+    return None if kib is None else kib / 1024
+
+
+def cmd_summarize(args):
+    rows = [json.loads(line) for line in open(args.results) if line.strip()]
+    meta = json.load(open(args.meta))
+    out = []
+    w = out.append
+    w(f"Mode: **{meta['mode']}**. Every figure is the median of the runs, with (min–max) when there was more than one run.")
+    w("")
+
+    # Cold start
+    cold = [r for r in rows if r.get("section") == "coldstart"]
+    targets = {}
+    if cold:
+        w(f"### 1. Cold start (ms, {meta['cold_runs']} runs per case, interleaved)")
+        w("")
+        w("| process and data dir | exec → readiness line | exec → first 200 | ratio to hello (readiness) | ratio to hello (first 200) |")
+        w("|---|---|---|---|---|")
+        labels = list(dict.fromkeys(r["case"] for r in cold))
+        base = [r for r in cold if r["case"] == labels[0]]
+        b_ready, b_first = stats([r["ready_ms"] for r in base]), stats([r["first200_ms"] for r in base])
+        for label in labels:
+            sel = [r for r in cold if r["case"] == label]
+            ready, first = stats([r["ready_ms"] for r in sel]), stats([r["first200_ms"] for r in sel])
+            w(f"| {label} | {cell(ready)} | {cell(first)} | {rfmt(ratio(ready, b_ready))} | {rfmt(ratio(first, b_first))} |")
+            if "empty" in label:
+                targets["cold"] = ready
+        w("")
+
+    # HTTP
+    http = [r for r in rows if r.get("section") == "http"]
+    if http:
+        w(f"### 2. HTTP throughput and latency (wrk, {meta['wrk_seconds']} s per run, {meta['wrk_runs']} run(s) per cell, interleaved with the baseline)")
+        w("")
+        w("| load | conns | requests/s | p50 ms | p99 ms | req/s ratio to hello GET |")
+        w("|---|---|---|---|---|---|")
+        loads = list(dict.fromkeys(r["load"] for r in http))
+        hello = {}
+        for c in sorted({r["conns"] for r in http}):
+            hello[c] = stats([r["rps"] for r in http if r["load"] == "hello" and r["conns"] == c])
+        for load in loads:
+            for c in sorted({r["conns"] for r in http if r["load"] == load}):
+                sel = [r for r in http if r["load"] == load and r["conns"] == c]
+                rps = stats([r["rps"] for r in sel])
+                extra = ""
+                if load == "put-async+poll":
+                    ops = stats([r.get("ops_per_s") for r in sel])
+                    extra = f" ({cell(ops, 0)} PUT+poll operations/s)"
+                errors = sum(r.get("socket_errors", 0) + r.get("status_errors", 0) + r.get("unexpected", 0) for r in sel)
+                if errors:
+                    extra += f" **{errors} errors**"
+                w(f"| {meta['load_names'].get(load, load)} | {c} | {cell(rps, 0)}{extra} | {cell(stats([r['p50_ms'] for r in sel]), 2)} "
+                  f"| {cell(stats([r['p99_ms'] for r in sel]), 2)} | {'baseline' if load == 'hello' else rfmt(ratio(rps, hello.get(c)), True)} |")
+                if load == "get-group" and c == 16:
+                    targets["get16"] = (rps, ratio(rps, hello.get(c)))
+                if load == "put-sync" and c == 16:
+                    targets["put16"] = rps
+        w("")
+
+    # SDK
+    sdk = [r for r in rows if r.get("section") == "sdk"]
+    if sdk:
+        w(f"### 3. SDK workflow (azure-mgmt-sql over HTTPS, {len([r for r in sdk if 'process_s' in r])} run(s))")
+        w("")
+        w("| measure | seconds |")
+        w("|---|---|")
+        imp = stats([r["python_import_s"] for r in sdk if "python_import_s" in r])
+        walk = stats([r["walkthrough_s"] for r in sdk if r.get("walkthrough_s") is not None])
+        proc = stats([r["process_s"] for r in sdk if "process_s" in r])
+        w(f"| Python startup + `import azure.mgmt.sql` (baseline, no request) | {cell(imp, 2)} |")
+        w(f"| the how-to walkthrough, as timed inside sdk_walkthrough.py (`walkthrough: X s`) | {cell(walk, 2)} |")
+        w(f"| startup + walkthrough (the two lines above added) | {fmt(imp['median'] + walk['median'], 2) if imp and walk else 'n/a'} |")
+        w(f"| whole `sdk_walkthrough.py` process, exec to exit (walkthrough, then every other operation, 2 clients, TLS and auth probes) | {cell(proc, 2)} |")
+        failed = [r for r in sdk if r.get("failed")]
+        if failed:
+            w(f"| **{len(failed)} run(s) reported failed checks** | |")
+        w("")
+        w("The live service, same operations (recorded, §2.2 of real-service-recordings.md): sync group create 30–107 s "
+          "(J1, S1: 30 s; N1: 45 s; P1: 92 s; N2: 107 s), sync member create 15–46 s (P2: 15 s; N2: 46 s), "
+          "member delete 74 s (P2), group delete 15–45 s (P1, N1). The walkthrough's two creates alone took at least 45 s live.")
+        w("")
+        targets["sdk"] = (imp["median"] + walk["median"]) if imp and walk else None
+        targets["sdk_process"] = proc
+
+    # Sync
+    sync = [r for r in rows if "kind" in r]
+    if sync:
+        w("### 4. Sync throughput (bench-sync; file-backed SQLite, WAL, synchronous=NORMAL; engine time)")
+        w("")
+        w("| case | rows | rows/s | ratio to bulk insert | ratio to tracking-trigger insert |")
+        w("|---|---|---|---|---|")
+        sizes = sorted({r["rows"] for r in sync if "rows" in r})
+        for n in sizes:
+            bulk = stats([r["rows_per_s"] for r in sync if r["kind"] == "bulk_insert" and r["rows"] == n])
+            trig = stats([r["rows_per_s"] for r in sync if r["kind"] == "trigger_insert" and r["rows"] == n])
+            for kind, label in [("bulk_insert", "baseline: plain SQLite bulk insert (1 transaction, prepared statement)"),
+                                ("trigger_insert", "baseline: the same insert with the tracking triggers"),
+                                ("initial_sync", "initial sync, member → hub (one round)"),
+                                ("initial_sync_memory", "initial sync, in-memory databases")]:
+                s = stats([r["rows_per_s"] for r in sync if r["kind"] == kind and r["rows"] == n])
+                if s is None:
+                    continue
+                w(f"| {label} | {n:,} | {cell(s, 0)} | {rfmt(ratio(s, bulk), True)} | {rfmt(ratio(s, trig), True)} |")
+                if kind == "initial_sync":
+                    targets.setdefault("initial", []).append((n, s, ratio(s, trig)))
+            prov = stats([r["rows"] / r["provision_seconds"] for r in sync if r["kind"] == "initial_sync" and r["rows"] == n])
+            if prov:
+                w(f"| (provisioning the member: tracking rows for its existing rows, not in the sync time) | {n:,} | {cell(prov, 0)} | {rfmt(ratio(prov, bulk), True)} | {rfmt(ratio(prov, trig), True)} |")
+        inc = [r for r in sync if r["kind"] == "incremental_sync"]
+        if inc:
+            w("")
+            w("| incremental sync | ms of engine time |")
+            w("|---|---|")
+            first = inc[0]
+            round_ms = stats([r["seconds"] * 1000 for r in inc])
+            conv_ms = stats([r["converge_seconds"] * 1000 for r in inc])
+            w(f"| one round: {first['changes']:,} changed rows spread over {first['members']} members, "
+              f"{first['base']:,} rows per database ({first['applied']:,} row applications), {len(inc)} run(s) | {cell(round_ms, 1)} |")
+            w(f"| until every member has every change (two rounds, {first['converge_applied']:,} row applications) | {cell(conv_ms, 1)} |")
+            targets["incremental"] = round_ms
+        w("")
+
+    # Memory
+    mem = [r for r in rows if r.get("section") == "memory"]
+    state = [r for r in rows if r.get("section") == "state"]
+    if mem or state:
+        w("### 5. Memory and state size")
+        w("")
+        if mem:
+            w("| process | when | RSS (MiB) | peak RSS, VmHWM (MiB) |")
+            w("|---|---|---|---|")
+            for r in mem:
+                w(f"| {r['process']} | {r['when']} | {fmt(mib(r.get('rss_kib')))} | {fmt(mib(r.get('hwm_kib')))} |")
+                if r["process"].startswith("emulator") and r["when"].startswith("idle") and "empty" in r["process"]:
+                    targets["idle"] = mib(r.get("hwm_kib"))
+            w("")
+        for r in state:
+            w(f"State file after {r['groups']:,} groups × {r['members']} members = {r['resources']:,} resources "
+              f"(each with its operation record): `state.sqlite` {r['bytes'] / 1048576:.1f} MiB, "
+              f"**{r['bytes'] / r['resources'] * 1000 / 1024:,.0f} KiB per 1,000 resources**"
+              + (f" (the `resource` table alone: {r['resource_bytes'] / r['resources'] * 1000 / 1024:,.0f} KiB per 1,000)" if r.get("resource_bytes") else "")
+              + f". Populating it over HTTP (8 clients, --lro-style sync) took {r['populate_s']:.1f} s.")
+            w("")
+
+    # Targets
+    w("### Targets")
+    w("")
+    w("| target | measured | met? |")
+    w("|---|---|---|")
+    def verdict(ok):
+        return "n/a" if ok is None else ("**met**" if ok else "**not met**")
+    s = targets.get("cold")
+    w(f"| cold start to readiness < 150 ms, empty data dir | {cell(s)} ms | {verdict(None if s is None else s['median'] < 150)} |")
+    g = targets.get("get16")
+    w(f"| GET ≥ 60% of bare Hummingbird at 16 connections | {rfmt(g[1], True) if g else 'n/a'} | {verdict(None if not g or g[1] is None else g[1] >= 0.6)} |")
+    p = targets.get("put16")
+    w(f"| durable PUT (sync style) ≥ 2,000 req/s at 16 connections | {cell(p, 0)} req/s | {verdict(None if p is None else p['median'] >= 2000)} |")
+    sd = targets.get("sdk")
+    w(f"| SDK walkthrough end to end < 3 s, Python startup included | {fmt(sd, 2)} s (startup + walkthrough); whole script {cell(targets.get('sdk_process'), 2)} s | {verdict(None if sd is None else sd < 3)} |")
+    for n, si, r in targets.get("initial", []):
+        w(f"| initial sync ≥ 100,000 rows/s and ≥ 40% of the tracking-trigger insert ({n:,} rows) | {cell(si, 0)} rows/s, {rfmt(r, True)} | {verdict(None if si is None or r is None else si['median'] >= 100_000 and r >= 0.4)} |")
+    ic = targets.get("incremental")
+    w(f"| incremental sync of 1,000 changes < 100 ms engine time | {cell(ic)} ms | {verdict(None if ic is None else ic['median'] < 100)} |")
+    idle = targets.get("idle")
+    w(f"| idle RSS < 40 MB (peak RSS, VmHWM, after start on an empty data dir) | {fmt(idle)} MiB | {verdict(None if idle is None else idle * 1.048576 < 40)} |")
+    print("\n".join(out))
+
+
+parser = argparse.ArgumentParser()
+sub = parser.add_subparsers(dest="cmd", required=True)
+p = sub.add_parser("coldstart"); p.add_argument("--runs", type=int); p.add_argument("--results"); p.add_argument("--work"); p.add_argument("--case", action="append")
+p = sub.add_parser("populate"); p.add_argument("--port", type=int); p.add_argument("--groups", type=int); p.add_argument("--members", type=int); p.add_argument("--threads", type=int, default=8)
+p = sub.add_parser("fixture"); p.add_argument("--port", type=int); p.add_argument("--group"); p.add_argument("--members", type=int); p.add_argument("--prefix")
+p = sub.add_parser("pending"); p.add_argument("--port", type=int)
+p = sub.add_parser("bodies"); p.add_argument("--member")
+p = sub.add_parser("summarize"); p.add_argument("--results"); p.add_argument("--meta")
+args = parser.parse_args()
+{"coldstart": cmd_coldstart, "populate": cmd_populate, "fixture": cmd_fixture,
+ "pending": cmd_pending, "bodies": cmd_write_bodies, "summarize": cmd_summarize}[args.cmd](args)
+PYTHON
+
+helper() { "$python" "$helper" "$@"; }
+
+# start_server NAME ARGS...: starts a server in the background (stdout to a file, stderr to a log),
+# waits for its readiness line, and sets server_pid and server_port.
+start_server() {
+    local name="$1"
+    shift
+    local out="$work/$name.stdout"
+    "$@" >"$out" 2>"$work/$name.stderr" &
+    server_pid=$!
+    pids+=("$server_pid")
+    server_port=""
+    for _ in $(seq 600); do
+        if [[ -s "$out" ]] && grep -q "listening on" "$out"; then break; fi
+        kill -0 "$server_pid" 2>/dev/null || { log "$name exited early:"; tail -n 20 "$work/$name.stderr" >&2; exit 1; }
+        sleep 0.05
+    done
+    server_port="$(sed -n 's/.*listening on https\{0,1\}:\/\/[^:]*:\([0-9]*\).*/\1/p' "$out" | head -n 1)"
+    [[ -n "$server_port" ]] || { log "$name printed no readiness line"; exit 1; }
+}
+
+# memory_of PID: "rss_kib hwm_kib" from /proc.
+memory_of() {
+    local pid="$1"
+    awk '/^VmRSS:/ {r=$2} /^VmHWM:/ {h=$2} END {print r+0, h+0}' "/proc/$pid/status"
+}
+
+record_memory() {
+    local process="$1" when="$2" pid="$3" rss hwm
+    read -r rss hwm < <(memory_of "$pid")
+    record "{\"section\":\"memory\",\"process\":\"$process\",\"when\":\"$when\",\"rss_kib\":$rss,\"hwm_kib\":$hwm}"
+}
+
+started_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+log "mode $mode; work dir $work"
+
+# --- Populated data dir and state size ----------------------------------------------------------
+
+populated="$work/populated"
+log "populating $groups groups × $members_per_group members (--lro-style sync, over HTTP)"
+start_server populate "$emulator" --port 0 --data-dir "$populated" --lro-style sync --log-level warning
+read -r resources populate_s < <(helper populate --port "$server_port" --groups "$groups" --members "$members_per_group")
+stop_process "$server_pid"
+state_bytes=$(($(stat -c %s "$populated/state.sqlite") + $(stat -c %s "$populated/state.sqlite-wal" 2>/dev/null || echo 0)))
+resource_bytes="$("$python" - "$populated/state.sqlite" <<'PYTHON' 2>/dev/null || echo null
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print(db.execute("SELECT SUM(pgsize) FROM dbstat WHERE name IN ('resource', 'resourceByParent', 'resourceBySubscription', 'sqlite_autoindex_resource_1')").fetchone()[0])
+PYTHON
+)"
+record "{\"section\":\"state\",\"groups\":$groups,\"members\":$members_per_group,\"resources\":$resources,\"bytes\":$state_bytes,\"resource_bytes\":${resource_bytes:-null},\"populate_s\":$populate_s}"
+
+# --- 1. Cold start --------------------------------------------------------------------------------
+
+log "cold start: $cold_runs runs per case"
+helper coldstart --runs "$cold_runs" --results "$results" --work "$work" \
+    --case "{\"label\":\"bench-hello (baseline)\",\"health\":\"/hello\",\"command\":[\"$hello\",\"0\"]}" \
+    --case "{\"label\":\"emulator, empty data dir\",\"health\":\"/_emulator/health\",\"command\":[\"$emulator\",\"--port\",\"0\",\"--data-dir\",\"{FRESH}\"]}" \
+    --case "{\"label\":\"emulator, $groups groups × $members_per_group members\",\"health\":\"/_emulator/health\",\"command\":[\"$emulator\",\"--port\",\"0\",\"--data-dir\",\"$populated\"]}"
+
+# --- 5a. Idle memory ------------------------------------------------------------------------------
+
+log "idle memory"
+start_server idle-hello "$hello" 0
+idle_hello=$server_pid
+start_server idle-empty "$emulator" --port 0 --data-dir "$work/idle-empty"
+idle_empty=$server_pid
+start_server idle-populated "$emulator" --port 0 --data-dir "$populated"
+idle_populated=$server_pid
+sleep 3
+record_memory "bench-hello" "idle, 3 s after start" "$idle_hello"
+record_memory "emulator, empty data dir" "idle, 3 s after start" "$idle_empty"
+record_memory "emulator, $groups groups × $members_per_group members" "idle, 3 s after start" "$idle_populated"
+stop_process "$idle_hello"
+stop_process "$idle_empty"
+stop_process "$idle_populated"
+
+# --- 2. HTTP throughput ---------------------------------------------------------------------------
+
+api="api-version=2015-05-01-preview"
+db_path="/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/bench-rg/providers/Microsoft.Sql/servers/bench-server/databases/bench-db"
+member_body="$work/member.json"
+helper bodies --member "$member_body"
+
+if [[ $have_wrk -eq 1 ]]; then
+    log "HTTP loads: ${#connections[@]} connection counts × $wrk_runs run(s) × $wrk_seconds s"
+    start_server hello "$hello" 0
+    hello_pid=$server_pid hello_port=$server_port
+    # A: async LROs, for GET, list and PUT+poll.
+    start_server emu-async "$emulator" --port 0 --data-dir "$work/http-async" --log-level warning
+    async_pid=$server_pid async_port=$server_port
+    helper fixture --port "$async_port" --group read-group --members 100 --prefix m-
+    helper fixture --port "$async_port" --group poll-group --members 0 --prefix x
+    # B: --lro-style sync, for the durable PUT; its 100 members exist before the runs (every PUT updates).
+    start_server emu-sync "$emulator" --port 0 --data-dir "$work/http-sync" --lro-style sync --log-level warning
+    sync_pid=$server_pid sync_port=$server_port
+    helper fixture --port "$sync_port" --group put-group --members 100 --prefix bench-put-
+    # C: operations that never finish, for 202 polling.
+    start_server emu-pending "$emulator" --port 0 --data-dir "$work/http-pending" --operation-delay 86400 --log-level warning
+    pending_pid=$server_pid pending_port=$server_port
+    pending_path="$(helper pending --port "$pending_port")"
+
+    lua="$repo/scripts/bench"
+    # wrk_cell LOAD CONNS RUN SECONDS SCRIPT URL [ENV...]
+    wrk_cell() {
+        local load="$1" conns="$2" run="$3" seconds="$4" script="$5" url="$6"
+        shift 6
+        local threads=2
+        [[ $conns -lt 2 ]] && threads=1
+        local line
+        line="$(env "$@" BENCH_TAG="\"section\":\"http\",\"load\":\"$load\",\"conns\":$conns,\"run\":$run" \
+            wrk -t "$threads" -c "$conns" -d "${seconds}s" --timeout 10s -s "$lua/$script" "$url" 2>&1 |
+            sed -n 's/^WRKJSON //p')"
+        if [[ -n "$line" ]]; then
+            [[ $run -gt 0 ]] && record "$line"
+        else
+            log "wrk produced no result for $load at $conns connections"
+        fi
+    }
+    run_loads() {
+        local conns="$1" run="$2" seconds="$3"
+        wrk_cell hello "$conns" "$run" "$seconds" get.lua "http://127.0.0.1:$hello_port/hello"
+        wrk_cell get-group "$conns" "$run" "$seconds" get.lua "http://127.0.0.1:$async_port$db_path/syncGroups/read-group?$api"
+        wrk_cell list-100-members "$conns" "$run" "$seconds" get.lua "http://127.0.0.1:$async_port$db_path/syncGroups/read-group/syncMembers?$api"
+        wrk_cell put-sync "$conns" "$run" "$seconds" put.lua "http://127.0.0.1:$sync_port" \
+            BENCH_GROUP_PATH="$db_path/syncGroups/put-group" BENCH_BODY_FILE="$member_body"
+        wrk_cell put-async+poll "$conns" "$run" "$seconds" put_poll.lua "http://127.0.0.1:$async_port" \
+            BENCH_GROUP_PATH="$db_path/syncGroups/poll-group" BENCH_BODY_FILE="$member_body"
+        wrk_cell poll-202 "$conns" "$run" "$seconds" get.lua "http://127.0.0.1:$pending_port$pending_path"
+    }
+    # Warm-up (not recorded): every load once, briefly, which also creates the PUT+poll members.
+    run_loads 16 0 1
+    for run in $(seq "$wrk_runs"); do
+        for conns in "${connections[@]}"; do
+            log "HTTP run $run of $wrk_runs, $conns connection(s)"
+            run_loads "$conns" "$run" "$wrk_seconds"
+        done
+    done
+    record_memory "bench-hello" "peak after the loads (1, 16, 64 connections)" "$hello_pid"
+    record_memory "emulator A (GET, list, PUT+poll)" "peak after the loads (1, 16, 64 connections)" "$async_pid"
+    record_memory "emulator B (durable PUT, sync style)" "peak after the loads (1, 16, 64 connections)" "$sync_pid"
+    record_memory "emulator C (202 polling)" "peak after the loads (1, 16, 64 connections)" "$pending_pid"
+
+    if [[ $profile -eq 1 ]]; then
+        mkdir -p "$out_dir"
+        log "profiling the emulator under GET (16 connections) and durable PUT (16 connections)"
+        perf record -F 999 -g -o "$work/perf-get.data" -p "$async_pid" -- sleep 5 >/dev/null 2>&1 &
+        perf_pid=$!
+        wrk -t 2 -c 16 -d 5s "http://127.0.0.1:$async_port$db_path/syncGroups/read-group?$api" >/dev/null
+        wait "$perf_pid" || true
+        perf report -i "$work/perf-get.data" --no-children --stdio --percent-limit 0.7 -g none 2>/dev/null |
+            swift demangle --simplified >"$out_dir/profile-get.txt" || true
+        perf record -F 999 -g -o "$work/perf-put.data" -p "$sync_pid" -- sleep 5 >/dev/null 2>&1 &
+        perf_pid=$!
+        BENCH_GROUP_PATH="$db_path/syncGroups/put-group" BENCH_BODY_FILE="$member_body" \
+            wrk -t 2 -c 16 -d 5s -s "$lua/put.lua" "http://127.0.0.1:$sync_port" >/dev/null
+        wait "$perf_pid" || true
+        perf report -i "$work/perf-put.data" --no-children --stdio --percent-limit 0.7 -g none 2>/dev/null |
+            swift demangle --simplified >"$out_dir/profile-put.txt" || true
+    fi
+    stop_process "$hello_pid"
+    stop_process "$async_pid"
+    stop_process "$sync_pid"
+    stop_process "$pending_pid"
+fi
+
+# --- 3. SDK workflow ------------------------------------------------------------------------------
+
+venv_python="$repo/.venv-sdk/bin/python"
+if [[ -x "$venv_python" ]] && "$venv_python" -c 'import azure.mgmt.sql' 2>/dev/null; then
+    log "SDK walkthrough: $sdk_runs run(s)"
+    for run in $(seq "$sdk_runs"); do
+        t0=$(date +%s%N)
+        "$venv_python" -c 'import azure.mgmt.sql, azure.core' 
+        t1=$(date +%s%N)
+        import_s="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) / 1e9}')"
+        sdk_dir="$work/sdk-$run"
+        start_server "sdk-$run" "$emulator" --https --port 0 --data-dir "$sdk_dir" --log-level warning
+        sdk_pid=$server_pid
+        url="$(head -n 1 "$work/sdk-$run.stdout" | sed 's/.*listening on //')"
+        status=0
+        t0=$(date +%s%N)
+        "$venv_python" "$repo/scripts/sdk_walkthrough.py" --base-url "$url" --ca-file "$sdk_dir/tls/ca.pem" \
+            --label bench >"$work/sdk-$run.log" 2>&1 || status=$?
+        t1=$(date +%s%N)
+        stop_process "$sdk_pid"
+        process_s="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) / 1e9}')"
+        walk_s="$(sed -n 's/^walkthrough: \([0-9.]*\) s$/\1/p' "$work/sdk-$run.log" | tail -n 1)"
+        failed=false
+        [[ $status -eq 0 ]] || failed=true
+        record "{\"section\":\"sdk\",\"run\":$run,\"python_import_s\":$import_s,\"walkthrough_s\":${walk_s:-null},\"process_s\":$process_s,\"failed\":$failed}"
+        [[ $status -eq 0 ]] || { log "sdk_walkthrough.py reported failures (run $run):"; tail -n 5 "$work/sdk-$run.log" >&2; }
+    done
+else
+    log "no $repo/.venv-sdk with azure-mgmt-sql: the SDK section is skipped (scripts/sdk-check.sh creates it)"
+fi
+
+# --- 4. Sync throughput ---------------------------------------------------------------------------
+
+log "sync throughput: rows $sync_rows, $sync_runs run(s); incremental on $incremental_base rows"
+"$bench_sync" --dir "$work/sync" --rows "$sync_rows" --runs "$sync_runs" --memory-rows 100000 \
+    --incremental-base "$incremental_base" --changes 1000 --members 3 --incremental-runs "$incremental_runs" >>"$results"
+if [[ $profile -eq 1 ]]; then
+    log "profiling bench-sync's initial sync of 100,000 rows"
+    perf record -F 999 -g -o "$work/perf-sync.data" -- "$bench_sync" --dir "$work/sync-profile" --rows 100000 --runs 3 \
+        --only initial >/dev/null 2>&1 || true
+    perf report -i "$work/perf-sync.data" --no-children --stdio --percent-limit 0.7 -g none 2>/dev/null |
+        swift demangle --simplified >"$out_dir/profile-sync.txt" || true
+fi
+
+# --- The table ------------------------------------------------------------------------------------
+
+meta="$work/meta.json"
+cat >"$meta" <<EOF
+{"mode":"$mode","cold_runs":$cold_runs,"wrk_seconds":$wrk_seconds,"wrk_runs":$wrk_runs,
+ "load_names":{"hello":"bench-hello GET /hello (baseline)","get-group":"GET sync group","list-100-members":"GET list of 100 members",
+   "put-sync":"PUT member, --lro-style sync (durable)","put-async+poll":"PUT member + poll, --lro-style async","poll-202":"GET of a pending operation (202)"}}
+EOF
+finished_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+mkdir -p "$out_dir"
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+table="$out_dir/bench-$stamp.md"
+{
+    echo "## datasync-emulator benchmarks ($mode)"
+    echo
+    echo "- Date: $started_at to $finished_at"
+    echo "- Command: \`scripts/bench.sh $*\`"
+    echo "- Commit: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$repo" diff --quiet 2>/dev/null || echo ' (with local changes)')"
+    echo "- Machine: $(nproc) CPUs, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1), $(free -h | awk '/^Mem:/ {print $2}') RAM, $(uname -sr); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- Work dir filesystem: $(df -T "$work" | awk 'NR == 2 {print $2}')"
+    echo
+    helper summarize --results "$results" --meta "$meta"
+} >"$table"
+cp "$results" "$out_dir/bench-$stamp.jsonl"
+cat "$table"
+log "written: $table and $out_dir/bench-$stamp.jsonl"
