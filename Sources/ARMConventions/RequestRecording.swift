@@ -64,6 +64,11 @@ public protocol RequestObserver: Sendable {
     func requestFinished(_ request: RecordedRequest)
 }
 
+extension RequestObserver {
+    /// Most observers care only about answered requests.
+    public func requestStarted(operation: String) {}
+}
+
 /// The last requests, newest first, for the request inspector; older ones are forgotten.
 public final class RequestLog: RequestObserver {
     /// How many requests are kept.
@@ -73,8 +78,6 @@ public final class RequestLog: RequestObserver {
     public init(capacity: Int = 200) {
         self.capacity = max(1, capacity)
     }
-
-    public func requestStarted(operation: String) {}
 
     public func requestFinished(_ request: RecordedRequest) {
         self.entries.withLock { entries in
@@ -96,8 +99,6 @@ public struct RequestLogWriter: RequestObserver {
     public init(logger: Logger) {
         self.logger = logger
     }
-
-    public func requestStarted(operation: String) {}
 
     public func requestFinished(_ request: RecordedRequest) {
         var metadata: Logger.Metadata = [

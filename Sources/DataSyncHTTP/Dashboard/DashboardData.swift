@@ -200,7 +200,7 @@ struct GroupDetail: Sendable {
 
     /// Resolves a selected table as sync does (bare names, without case), but reports a problem instead of
     /// failing, so the page can still show the rest.
-    static func resolve(_ selected: SyncGroupSchemaTable, hub: DatabaseSchema?) -> SelectedTable {
+    private static func resolve(_ selected: SyncGroupSchemaTable, hub: DatabaseSchema?) -> SelectedTable {
         let quoted = selected.quotedName ?? ""
         let name = SchemaReader.tableName(fromQuoted: quoted).lowercased()
         let wanted = selected.columns.map { SchemaReader.columnName(fromQuoted: $0.quotedName ?? "") }
