@@ -36,14 +36,9 @@ public final class EmulatedDatabases: Sendable {
     }
 
     /// The file of database `key`, or `nil` in memory.
-    public func fileURL(_ key: DatabaseKey) -> URL? {
+    func fileURL(_ key: DatabaseKey) -> URL? {
         if let mapped = self.mappings[key] { return mapped }
         return self.root?.appendingPathComponent(key.server).appendingPathComponent("\(key.database).sqlite")
-    }
-
-    /// Every database opened so far, for integrity checks and the dashboard.
-    public var openKeys: [DatabaseKey] {
-        self.open.withLock { Array($0.keys) }.sorted { ($0.server, $0.database) < ($1.server, $1.database) }
     }
 
     /// Closes in-memory databases (their content is lost) and forgets open connections; files stay.

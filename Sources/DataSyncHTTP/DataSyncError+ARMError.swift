@@ -10,7 +10,6 @@ extension DataSyncError: HTTPResponseError {
         switch self.code {
         case .notFound: .notFound
         case .badRequest: .badRequest
-        case .conflict: .conflict
         }
     }
 

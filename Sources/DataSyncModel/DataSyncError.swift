@@ -6,7 +6,6 @@ public struct DataSyncError: Error, Sendable, Codable, Equatable, CustomStringCo
     public enum Code: String, Sendable, Codable {
         case notFound
         case badRequest
-        case conflict
     }
 
     public var code: Code
@@ -164,5 +163,4 @@ public enum ARMResourceType {
     public static let syncGroup = "Microsoft.Sql/servers/databases/syncGroups"
     public static let syncMember = "Microsoft.Sql/servers/databases/syncGroups/syncMembers"
     public static let syncAgent = "Microsoft.Sql/servers/syncAgents"
-    public static let linkedDatabase = "Microsoft.Sql/servers/syncAgents/linkedDatabases"
 }
