@@ -77,6 +77,7 @@ else
 fi
 members_per_group=10
 connections=(1 16 64)
+groups_label="$(sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$groups")"
 
 log() { echo "bench: $*" >&2; }
 
@@ -354,7 +355,14 @@ def mib(kib):
 
 
 def cmd_summarize(args):
-    rows = [json.loads(line) for line in open(args.results) if line.strip()]
+    rows = []
+    for line in open(args.results):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            print(f"bench: skipping a malformed result line: {line.strip()}", file=sys.stderr)
     meta = json.load(open(args.meta))
     out = []
     w = out.append
@@ -385,8 +393,8 @@ def cmd_summarize(args):
     if http:
         w(f"### 2. HTTP throughput and latency (wrk, {meta['wrk_seconds']} s per run, {meta['wrk_runs']} run(s) per cell, interleaved with the baseline)")
         w("")
-        w("| load | conns | requests/s | p50 ms | p99 ms | req/s ratio to hello GET |")
-        w("|---|---|---|---|---|---|")
+        w("| load | conns | requests/s | p50 ms | p99 ms | req/s ratio to hello GET | server CPU µs/request |")
+        w("|---|---|---|---|---|---|---|")
         loads = list(dict.fromkeys(r["load"] for r in http))
         hello = {}
         for c in sorted({r["conns"] for r in http}):
@@ -402,8 +410,10 @@ def cmd_summarize(args):
                 errors = sum(r.get("socket_errors", 0) + r.get("status_errors", 0) + r.get("unexpected", 0) for r in sel)
                 if errors:
                     extra += f" **{errors} errors**"
+                cpu = stats([r.get("server_cpu_us_per_request") for r in sel])
                 w(f"| {meta['load_names'].get(load, load)} | {c} | {cell(rps, 0)}{extra} | {cell(stats([r['p50_ms'] for r in sel]), 2)} "
-                  f"| {cell(stats([r['p99_ms'] for r in sel]), 2)} | {'baseline' if load == 'hello' else rfmt(ratio(rps, hello.get(c)), True)} |")
+                  f"| {cell(stats([r['p99_ms'] for r in sel]), 2)} | {'baseline' if load == 'hello' else rfmt(ratio(rps, hello.get(c)), True)} "
+                  f"| {cell(cpu, 0)} |")
                 if load == "get-group" and c == 16:
                     targets["get16"] = (rps, ratio(rps, hello.get(c)))
                 if load == "put-sync" and c == 16:
@@ -480,10 +490,11 @@ def cmd_summarize(args):
         w("### 5. Memory and state size")
         w("")
         if mem:
-            w("| process | when | RSS (MiB) | peak RSS, VmHWM (MiB) |")
-            w("|---|---|---|---|")
+            w("| process | when | RSS (MiB) | peak RSS, VmHWM (MiB) | CPU while idle (% of one core) |")
+            w("|---|---|---|---|---|")
             for r in mem:
-                w(f"| {r['process']} | {r['when']} | {fmt(mib(r.get('rss_kib')))} | {fmt(mib(r.get('hwm_kib')))} |")
+                cpu = r.get("cpu_percent")
+                w(f"| {r['process']} | {r['when']} | {fmt(mib(r.get('rss_kib')))} | {fmt(mib(r.get('hwm_kib')))} | {'' if cpu is None else fmt(cpu)} |")
                 if r["process"].startswith("emulator") and r["when"].startswith("idle") and "empty" in r["process"]:
                     targets["idle"] = mib(r.get("hwm_kib"))
             w("")
@@ -559,10 +570,21 @@ memory_of() {
     awk '/^VmRSS:/ {r=$2} /^VmHWM:/ {h=$2} END {print r+0, h+0}' "/proc/$pid/status"
 }
 
+# record_memory PROCESS WHEN PID [CPU_PERCENT]
 record_memory() {
-    local process="$1" when="$2" pid="$3" rss hwm
+    local process="$1" when="$2" pid="$3" cpu="${4:-null}" rss hwm
     read -r rss hwm < <(memory_of "$pid")
-    record "{\"section\":\"memory\",\"process\":\"$process\",\"when\":\"$when\",\"rss_kib\":$rss,\"hwm_kib\":$hwm}"
+    record "{\"section\":\"memory\",\"process\":\"$process\",\"when\":\"$when\",\"rss_kib\":$rss,\"hwm_kib\":$hwm,\"cpu_percent\":$cpu}"
+}
+
+# profile_report DATA OUT: self time by symbol, then time including callees, demangled.
+profile_report() {
+    {
+        echo "== self time by symbol"
+        perf report -i "$1" --no-children --stdio --sort dso,sym -g none --percent-limit 0.5 2>/dev/null
+        echo "== time including callees"
+        perf report -i "$1" --children --stdio --sort sym -g none --percent-limit 2 2>/dev/null
+    } | swift demangle --simplified >"$2" || true
 }
 
 started_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -571,7 +593,7 @@ log "mode $mode; work dir $work"
 # --- Populated data dir and state size ----------------------------------------------------------
 
 populated="$work/populated"
-log "populating $groups groups × $members_per_group members (--lro-style sync, over HTTP)"
+log "populating $groups_label groups × $members_per_group members (--lro-style sync, over HTTP)"
 start_server populate "$emulator" --port 0 --data-dir "$populated" --lro-style sync --log-level warning
 read -r resources populate_s < <(helper populate --port "$server_port" --groups "$groups" --members "$members_per_group")
 stop_process "$server_pid"
@@ -590,7 +612,7 @@ log "cold start: $cold_runs runs per case"
 helper coldstart --runs "$cold_runs" --results "$results" --work "$work" \
     --case "{\"label\":\"bench-hello (baseline)\",\"health\":\"/hello\",\"command\":[\"$hello\",\"0\"]}" \
     --case "{\"label\":\"emulator, empty data dir\",\"health\":\"/_emulator/health\",\"command\":[\"$emulator\",\"--port\",\"0\",\"--data-dir\",\"{FRESH}\"]}" \
-    --case "{\"label\":\"emulator, $groups groups × $members_per_group members\",\"health\":\"/_emulator/health\",\"command\":[\"$emulator\",\"--port\",\"0\",\"--data-dir\",\"$populated\"]}"
+    --case "{\"label\":\"emulator, $groups_label groups × $members_per_group members\",\"health\":\"/_emulator/health\",\"command\":[\"$emulator\",\"--port\",\"0\",\"--data-dir\",\"$populated\"]}"
 
 # --- 5a. Idle memory ------------------------------------------------------------------------------
 
@@ -601,10 +623,15 @@ start_server idle-empty "$emulator" --port 0 --data-dir "$work/idle-empty"
 idle_empty=$server_pid
 start_server idle-populated "$emulator" --port 0 --data-dir "$populated"
 idle_populated=$server_pid
-sleep 3
-record_memory "bench-hello" "idle, 3 s after start" "$idle_hello"
-record_memory "emulator, empty data dir" "idle, 3 s after start" "$idle_empty"
-record_memory "emulator, $groups groups × $members_per_group members" "idle, 3 s after start" "$idle_populated"
+# Idle CPU from 1 s to 6 s after start (the interval scheduler wakes once a second), then memory.
+sleep 1
+idle_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+idle_before=("$(idle_ticks "$idle_hello")" "$(idle_ticks "$idle_empty")" "$(idle_ticks "$idle_populated")")
+sleep 5
+idle_cpu() { awk -v t="$(($(idle_ticks "$1") - $2))" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / hz / 5 * 100}'; }
+record_memory "bench-hello" "idle, 6 s after start" "$idle_hello" "$(idle_cpu "$idle_hello" "${idle_before[0]}")"
+record_memory "emulator, empty data dir" "idle, 6 s after start" "$idle_empty" "$(idle_cpu "$idle_empty" "${idle_before[1]}")"
+record_memory "emulator, $groups_label groups × $members_per_group members" "idle, 6 s after start" "$idle_populated" "$(idle_cpu "$idle_populated" "${idle_before[2]}")"
 stop_process "$idle_hello"
 stop_process "$idle_empty"
 stop_process "$idle_populated"
@@ -625,42 +652,52 @@ if [[ $have_wrk -eq 1 ]]; then
     async_pid=$server_pid async_port=$server_port
     helper fixture --port "$async_port" --group read-group --members 100 --prefix m-
     helper fixture --port "$async_port" --group poll-group --members 0 --prefix x
-    # B: --lro-style sync, for the durable PUT; its 100 members exist before the runs (every PUT updates).
+    # B: --lro-style sync, for the durable PUT: a group of 10 members, as in the populated data dir, that
+    # exist before the runs (every PUT is an update).
     start_server emu-sync "$emulator" --port 0 --data-dir "$work/http-sync" --lro-style sync --log-level warning
     sync_pid=$server_pid sync_port=$server_port
-    helper fixture --port "$sync_port" --group put-group --members 100 --prefix bench-put-
+    helper fixture --port "$sync_port" --group put-group --members "$members_per_group" --prefix bench-put-
     # C: operations that never finish, for 202 polling.
     start_server emu-pending "$emulator" --port 0 --data-dir "$work/http-pending" --operation-delay 86400 --log-level warning
     pending_pid=$server_pid pending_port=$server_port
     pending_path="$(helper pending --port "$pending_port")"
 
     lua="$repo/scripts/bench"
-    # wrk_cell LOAD CONNS RUN SECONDS SCRIPT URL [ENV...]
+    # cpu_ticks PID: user + system CPU time of a process, in clock ticks.
+    cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+    ticks_per_second="$(getconf CLK_TCK)"
+    # wrk_cell LOAD CONNS RUN SECONDS SERVER_PID SCRIPT URL [ENV...]: one wrk run; records its result line
+    # (run 0 is a warm-up and is not recorded) with the server's CPU time per request.
     wrk_cell() {
-        local load="$1" conns="$2" run="$3" seconds="$4" script="$5" url="$6"
-        shift 6
+        local load="$1" conns="$2" run="$3" seconds="$4" server="$5" script="$6" url="$7"
+        shift 7
         local threads=2
-        [[ $conns -lt 2 ]] && threads=1
-        local line
+        if [[ $conns -lt 2 ]]; then threads=1; fi
+        local line before after
+        before="$(cpu_ticks "$server")"
         line="$(env "$@" BENCH_TAG="\"section\":\"http\",\"load\":\"$load\",\"conns\":$conns,\"run\":$run" \
             wrk -t "$threads" -c "$conns" -d "${seconds}s" --timeout 10s -s "$lua/$script" "$url" 2>&1 |
             sed -n 's/^WRKJSON //p')"
-        if [[ -n "$line" ]]; then
-            [[ $run -gt 0 ]] && record "$line"
-        else
+        after="$(cpu_ticks "$server")"
+        if [[ -z "$line" ]]; then
             log "wrk produced no result for $load at $conns connections"
+        elif [[ $run -gt 0 ]]; then
+            local requests cpu
+            requests="$(sed -n 's/.*"requests":\([0-9]*\).*/\1/p' <<<"$line")"
+            cpu="$(awk -v t="$((after - before))" -v hz="$ticks_per_second" -v n="$requests" 'BEGIN {printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0)}')"
+            record "${line%\}},\"server_cpu_us_per_request\":$cpu}"
         fi
     }
     run_loads() {
         local conns="$1" run="$2" seconds="$3"
-        wrk_cell hello "$conns" "$run" "$seconds" get.lua "http://127.0.0.1:$hello_port/hello"
-        wrk_cell get-group "$conns" "$run" "$seconds" get.lua "http://127.0.0.1:$async_port$db_path/syncGroups/read-group?$api"
-        wrk_cell list-100-members "$conns" "$run" "$seconds" get.lua "http://127.0.0.1:$async_port$db_path/syncGroups/read-group/syncMembers?$api"
-        wrk_cell put-sync "$conns" "$run" "$seconds" put.lua "http://127.0.0.1:$sync_port" \
-            BENCH_GROUP_PATH="$db_path/syncGroups/put-group" BENCH_BODY_FILE="$member_body"
-        wrk_cell put-async+poll "$conns" "$run" "$seconds" put_poll.lua "http://127.0.0.1:$async_port" \
-            BENCH_GROUP_PATH="$db_path/syncGroups/poll-group" BENCH_BODY_FILE="$member_body"
-        wrk_cell poll-202 "$conns" "$run" "$seconds" get.lua "http://127.0.0.1:$pending_port$pending_path"
+        wrk_cell hello "$conns" "$run" "$seconds" "$hello_pid" get.lua "http://127.0.0.1:$hello_port/hello"
+        wrk_cell get-group "$conns" "$run" "$seconds" "$async_pid" get.lua "http://127.0.0.1:$async_port$db_path/syncGroups/read-group?$api"
+        wrk_cell list-100-members "$conns" "$run" "$seconds" "$async_pid" get.lua "http://127.0.0.1:$async_port$db_path/syncGroups/read-group/syncMembers?$api"
+        wrk_cell put-sync "$conns" "$run" "$seconds" "$sync_pid" put.lua "http://127.0.0.1:$sync_port" \
+            BENCH_GROUP_PATH="$db_path/syncGroups/put-group" BENCH_BODY_FILE="$member_body" BENCH_NAMES="$members_per_group"
+        wrk_cell put-async+poll "$conns" "$run" "$seconds" "$async_pid" put_poll.lua "http://127.0.0.1:$async_port" \
+            BENCH_GROUP_PATH="$db_path/syncGroups/poll-group" BENCH_BODY_FILE="$member_body" BENCH_NAMES="$members_per_group"
+        wrk_cell poll-202 "$conns" "$run" "$seconds" "$pending_pid" get.lua "http://127.0.0.1:$pending_port$pending_path"
     }
     # Warm-up (not recorded): every load once, briefly, which also creates the PUT+poll members.
     run_loads 16 0 1
@@ -682,15 +719,13 @@ if [[ $have_wrk -eq 1 ]]; then
         perf_pid=$!
         wrk -t 2 -c 16 -d 5s "http://127.0.0.1:$async_port$db_path/syncGroups/read-group?$api" >/dev/null
         wait "$perf_pid" || true
-        perf report -i "$work/perf-get.data" --no-children --stdio --percent-limit 0.7 -g none 2>/dev/null |
-            swift demangle --simplified >"$out_dir/profile-get.txt" || true
+        profile_report "$work/perf-get.data" "$out_dir/profile-get.txt"
         perf record -F 999 -g -o "$work/perf-put.data" -p "$sync_pid" -- sleep 5 >/dev/null 2>&1 &
         perf_pid=$!
-        BENCH_GROUP_PATH="$db_path/syncGroups/put-group" BENCH_BODY_FILE="$member_body" \
+        BENCH_GROUP_PATH="$db_path/syncGroups/put-group" BENCH_BODY_FILE="$member_body" BENCH_NAMES="$members_per_group" \
             wrk -t 2 -c 16 -d 5s -s "$lua/put.lua" "http://127.0.0.1:$sync_port" >/dev/null
         wait "$perf_pid" || true
-        perf report -i "$work/perf-put.data" --no-children --stdio --percent-limit 0.7 -g none 2>/dev/null |
-            swift demangle --simplified >"$out_dir/profile-put.txt" || true
+        profile_report "$work/perf-put.data" "$out_dir/profile-put.txt"
     fi
     stop_process "$hello_pid"
     stop_process "$async_pid"
@@ -738,8 +773,7 @@ if [[ $profile -eq 1 ]]; then
     log "profiling bench-sync's initial sync of 100,000 rows"
     perf record -F 999 -g -o "$work/perf-sync.data" -- "$bench_sync" --dir "$work/sync-profile" --rows 100000 --runs 3 \
         --only initial >/dev/null 2>&1 || true
-    perf report -i "$work/perf-sync.data" --no-children --stdio --percent-limit 0.7 -g none 2>/dev/null |
-        swift demangle --simplified >"$out_dir/profile-sync.txt" || true
+    profile_report "$work/perf-sync.data" "$out_dir/profile-sync.txt"
 fi
 
 # --- The table ------------------------------------------------------------------------------------
@@ -748,7 +782,7 @@ meta="$work/meta.json"
 cat >"$meta" <<EOF
 {"mode":"$mode","cold_runs":$cold_runs,"wrk_seconds":$wrk_seconds,"wrk_runs":$wrk_runs,
  "load_names":{"hello":"bench-hello GET /hello (baseline)","get-group":"GET sync group","list-100-members":"GET list of 100 members",
-   "put-sync":"PUT member, --lro-style sync (durable)","put-async+poll":"PUT member + poll, --lro-style async","poll-202":"GET of a pending operation (202)"}}
+   "put-sync":"PUT member (group of 10), --lro-style sync (answer after commit)","put-async+poll":"PUT member (group of 10) + poll, --lro-style async","poll-202":"GET of a pending operation (202)"}}
 EOF
 finished_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 mkdir -p "$out_dir"

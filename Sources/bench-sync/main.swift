@@ -6,7 +6,7 @@
 //
 //   bench-sync [--dir DIR] [--rows 100000,1000000] [--runs 3] [--incremental-base 100000]
 //              [--changes 1000] [--members 3] [--incremental-runs 5] [--memory-rows 100000]
-//              [--only bulk,grdb,trigger,initial,memory,incremental] [--cache-kib K]
+//              [--only bulk,grdb,trigger,initial,memory,incremental] [--cache-kib K] [--pragma 'name = value']...
 //
 // Cases, each on file-backed databases in a fresh directory (WAL, synchronous=NORMAL, as the emulator
 // opens its emulated databases), with the same pre-generated rows:
@@ -38,6 +38,7 @@ struct Options {
     var memoryRows = 100_000
     var only: Set<String> = ["bulk", "grdb", "trigger", "initial", "memory", "incremental"]
     var cacheKiB: Int?
+    var pragmas: [String] = []
 
     static func parse(_ arguments: [String]) -> Options {
         var options = Options()
@@ -70,9 +71,10 @@ struct Options {
             case "--incremental-runs": options.incrementalRuns = max(1, integer(argument))
             case "--memory-rows": options.memoryRows = integer(argument)
             case "--cache-kib": options.cacheKiB = integer(argument)
+            case "--pragma": options.pragmas.append(value(argument))
             case "--only": options.only = Set(value(argument).split(separator: ",").map(String.init))
             case "-h", "--help":
-                print("usage: bench-sync [--dir DIR] [--rows N,N] [--runs R] [--incremental-base B] [--changes C] [--members M] [--incremental-runs R] [--memory-rows N] [--only bulk,grdb,trigger,initial,memory,incremental] [--cache-kib K]")
+                print("usage: bench-sync [--dir DIR] [--rows N,N] [--runs R] [--incremental-base B] [--changes C] [--members M] [--incremental-runs R] [--memory-rows N] [--only bulk,grdb,trigger,initial,memory,incremental] [--cache-kib K] [--pragma 'name = value']...")
                 exit(0)
             default: fail("unknown argument '\(argument)'")
             }
@@ -213,10 +215,14 @@ func sqliteTransient() -> sqlite3_destructor_type {
     unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 }
 
-/// `--cache-kib`: an experiment, not the emulator's setting. Applied to every database a case opens.
+/// `--cache-kib` and `--pragma`: experiments, not the emulator's settings. Applied to every database a case opens.
 func tune(_ queue: DatabaseQueue, _ options: Options) throws {
-    guard let kib = options.cacheKiB else { return }
-    try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA cache_size = -\(kib)") }
+    var statements = options.pragmas.map { "PRAGMA \($0)" }
+    if let kib = options.cacheKiB { statements.append("PRAGMA cache_size = -\(kib)") }
+    guard !statements.isEmpty else { return }
+    try queue.writeWithoutTransaction { db in
+        for statement in statements { try db.execute(sql: statement) }
+    }
 }
 
 func count(_ queue: DatabaseQueue) throws -> Int {
