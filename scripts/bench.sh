@@ -13,10 +13,11 @@
 #      table with the emulator's tracking triggers
 #   5. memory: peak RSS idle and under the 64-connection load; state file size per 1,000 resources
 #
-# Usage: scripts/bench.sh [--quick] [--profile] [--skip-build]
+# Usage: scripts/bench.sh [--quick] [--profile] [--skip-build] | --summarize RESULTS.jsonl
 #   --quick       fewer and shorter runs (well under 3 minutes after the build); still prints the table
 #   --profile     also records perf profiles (emulator under GET and PUT load, bench-sync's initial sync)
 #   --skip-build  use the release products already in the scratch path
+#   --summarize F print the report's tables again from the JSON lines of an earlier run
 # Environment:
 #   BENCH_SCRATCH_PATH  SwiftPM scratch path (default <repo>/.build-bench)
 #   BENCH_OUT           where results go (default <repo>/artifacts/bench)
@@ -31,11 +32,19 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+command_line="scripts/bench.sh${*:+ $*}"
 quick=0
 profile=0
 build=1
-for argument in "$@"; do
+summarize_file=""
+while [[ $# -gt 0 ]]; do
+    argument="$1"
+    shift
     case "$argument" in
+        --summarize)
+            summarize_file="${1:?--summarize needs a results file}"
+            shift
+            ;;
         --quick) quick=1 ;;
         --profile) profile=1 ;;
         --skip-build) build=0 ;;
@@ -110,39 +119,6 @@ trap 'exit 143' TERM
 # record JSON: appends one result line.
 record() { echo "$1" >>"$results"; }
 
-# --- Build and tools -----------------------------------------------------------------------------
-
-if [[ $build -eq 1 ]]; then
-    log "building the release products in $scratch (a cold build takes minutes)"
-    swift build -c release --scratch-path "$scratch" --package-path "$repo" >&2
-fi
-bin="$(swift build -c release --scratch-path "$scratch" --package-path "$repo" --show-bin-path)"
-emulator="$bin/datasync-emulator"
-hello="$bin/bench-hello"
-bench_sync="$bin/bench-sync"
-for binary in "$emulator" "$hello" "$bench_sync"; do
-    [[ -x "$binary" ]] || { log "missing $binary (build without --skip-build)"; exit 1; }
-done
-
-apt_updated=0
-ensure_tool() {
-    local tool="$1" package="$2"
-    command -v "$tool" >/dev/null 2>&1 && return 0
-    if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-        log "installing $package from Debian"
-        if [[ $apt_updated -eq 0 ]]; then
-            apt-get update -qq >&2 || true
-            apt_updated=1
-        fi
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >&2 || true
-    fi
-    command -v "$tool" >/dev/null 2>&1
-}
-have_wrk=1
-ensure_tool wrk wrk || { have_wrk=0; log "wrk is not available: the HTTP section is skipped"; }
-if [[ $profile -eq 1 ]]; then
-    ensure_tool perf linux-perf || { log "perf is not available: --profile is ignored"; profile=0; }
-fi
 python="$(command -v python3 || true)"
 [[ -n "$python" ]] || { log "python3 is needed for the timing helper"; exit 1; }
 
@@ -363,7 +339,8 @@ def cmd_summarize(args):
             rows.append(json.loads(line))
         except json.JSONDecodeError:
             print(f"bench: skipping a malformed result line: {line.strip()}", file=sys.stderr)
-    meta = json.load(open(args.meta))
+    metas = [r for r in rows if r.get("section") == "meta"]
+    meta = metas[-1] if metas else {"mode": "?", "cold_runs": "?", "wrk_seconds": "?", "wrk_runs": "?", "load_names": {}}
     out = []
     w = out.append
     w(f"Mode: **{meta['mode']}**. Every figure is the median of the runs, with (min–max) when there was more than one run.")
@@ -457,6 +434,7 @@ def cmd_summarize(args):
             bulk = stats([r["rows_per_s"] for r in sync if r["kind"] == "bulk_insert" and r["rows"] == n])
             trig = stats([r["rows_per_s"] for r in sync if r["kind"] == "trigger_insert" and r["rows"] == n])
             for kind, label in [("bulk_insert", "baseline: plain SQLite bulk insert (1 transaction, prepared statement)"),
+                                ("bulk_insert_grdb", "(the same plain insert, binding through GRDB's `StatementArguments` as the engine does)"),
                                 ("trigger_insert", "baseline: the same insert with the tracking triggers"),
                                 ("initial_sync", "initial sync, member → hub (one round)"),
                                 ("initial_sync_memory", "initial sync, in-memory databases")]:
@@ -537,13 +515,53 @@ p = sub.add_parser("populate"); p.add_argument("--port", type=int); p.add_argume
 p = sub.add_parser("fixture"); p.add_argument("--port", type=int); p.add_argument("--group"); p.add_argument("--members", type=int); p.add_argument("--prefix")
 p = sub.add_parser("pending"); p.add_argument("--port", type=int)
 p = sub.add_parser("bodies"); p.add_argument("--member")
-p = sub.add_parser("summarize"); p.add_argument("--results"); p.add_argument("--meta")
+p = sub.add_parser("summarize"); p.add_argument("--results")
 args = parser.parse_args()
 {"coldstart": cmd_coldstart, "populate": cmd_populate, "fixture": cmd_fixture,
  "pending": cmd_pending, "bodies": cmd_write_bodies, "summarize": cmd_summarize}[args.cmd](args)
 PYTHON
 
 helper() { "$python" "$helper" "$@"; }
+
+if [[ -n "$summarize_file" ]]; then
+    helper summarize --results "$summarize_file"
+    exit 0
+fi
+
+# --- Build and tools -----------------------------------------------------------------------------
+
+if [[ $build -eq 1 ]]; then
+    log "building the release products in $scratch (a cold build takes minutes)"
+    swift build -c release --scratch-path "$scratch" --package-path "$repo" >&2
+fi
+bin="$(swift build -c release --scratch-path "$scratch" --package-path "$repo" --show-bin-path)"
+emulator="$bin/datasync-emulator"
+hello="$bin/bench-hello"
+bench_sync="$bin/bench-sync"
+for binary in "$emulator" "$hello" "$bench_sync"; do
+    [[ -x "$binary" ]] || { log "missing $binary (build without --skip-build)"; exit 1; }
+done
+
+apt_updated=0
+ensure_tool() {
+    local tool="$1" package="$2"
+    command -v "$tool" >/dev/null 2>&1 && return 0
+    if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        log "installing $package from Debian"
+        if [[ $apt_updated -eq 0 ]]; then
+            apt-get update -qq >&2 || true
+            apt_updated=1
+        fi
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >&2 || true
+    fi
+    command -v "$tool" >/dev/null 2>&1
+}
+have_wrk=1
+ensure_tool wrk wrk || { have_wrk=0; log "wrk is not available: the HTTP section is skipped"; }
+if [[ $profile -eq 1 ]]; then
+    ensure_tool perf linux-perf || { log "perf is not available: --profile is ignored"; profile=0; }
+fi
+
 
 # start_server NAME ARGS...: starts a server in the background (stdout to a file, stderr to a log),
 # waits for its readiness line, and sets server_pid and server_port.
@@ -709,7 +727,7 @@ if [[ $have_wrk -eq 1 ]]; then
     done
     record_memory "bench-hello" "peak after the loads (1, 16, 64 connections)" "$hello_pid"
     record_memory "emulator A (GET, list, PUT+poll)" "peak after the loads (1, 16, 64 connections)" "$async_pid"
-    record_memory "emulator B (durable PUT, sync style)" "peak after the loads (1, 16, 64 connections)" "$sync_pid"
+    record_memory "emulator B (PUT, sync style)" "peak after the loads (1, 16, 64 connections)" "$sync_pid"
     record_memory "emulator C (202 polling)" "peak after the loads (1, 16, 64 connections)" "$pending_pid"
 
     if [[ $profile -eq 1 ]]; then
@@ -780,10 +798,11 @@ fi
 
 meta="$work/meta.json"
 cat >"$meta" <<EOF
-{"mode":"$mode","cold_runs":$cold_runs,"wrk_seconds":$wrk_seconds,"wrk_runs":$wrk_runs,
+{"section":"meta","mode":"$mode","cold_runs":$cold_runs,"wrk_seconds":$wrk_seconds,"wrk_runs":$wrk_runs,
  "load_names":{"hello":"bench-hello GET /hello (baseline)","get-group":"GET sync group","list-100-members":"GET list of 100 members",
    "put-sync":"PUT member (group of 10), --lro-style sync (answer after commit)","put-async+poll":"PUT member (group of 10) + poll, --lro-style async","poll-202":"GET of a pending operation (202)"}}
 EOF
+{ tr -d '\n' <"$meta"; echo; } >>"$results"
 finished_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 mkdir -p "$out_dir"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -792,12 +811,12 @@ table="$out_dir/bench-$stamp.md"
     echo "## datasync-emulator benchmarks ($mode)"
     echo
     echo "- Date: $started_at to $finished_at"
-    echo "- Command: \`scripts/bench.sh $*\`"
+    echo "- Command: \`$command_line\`"
     echo "- Commit: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$repo" diff --quiet 2>/dev/null || echo ' (with local changes)')"
     echo "- Machine: $(nproc) CPUs, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1), $(free -h | awk '/^Mem:/ {print $2}') RAM, $(uname -sr); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- Work dir filesystem: $(df -T "$work" | awk 'NR == 2 {print $2}')"
     echo
-    helper summarize --results "$results" --meta "$meta"
+    helper summarize --results "$results"
 } >"$table"
 cp "$results" "$out_dir/bench-$stamp.jsonl"
 cat "$table"

@@ -33,6 +33,8 @@ public final class StateStore: Sendable {
                 let verdict = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "no answer"
                 guard verdict == "ok" else { throw StateStoreError.corrupt(fileURL, verdict) }
             }
+            // GRDB turns WAL on after `prepareDatabase` and sets NORMAL there; the writer must be FULL.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             return try StateStore(writer: pool, fileURL: fileURL)
         } catch let error as StateStoreError {
             throw error
