@@ -30,7 +30,7 @@ public enum Redaction {
         let items = query.split(separator: "&", omittingEmptySubsequences: false).map { item -> String in
             let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let rawName = String(parts[0])
-            let name = rawName.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? rawName
+            let name = percentDecoded(rawName, plusIsSpace: true)
             guard parts.count == 2, self.isSecret(name) else { return String(item) }
             return "\(rawName)=\(self.placeholder)"
         }
@@ -54,4 +54,15 @@ public enum Redaction {
             return value
         }
     }
+}
+
+/// `text` percent-decoded, with `+` read as a space when `plusIsSpace` (query strings). Text with nothing to
+/// decode is returned as it is, without Foundation's round trip through CFString: the common case of
+/// every request path and query item.
+public func percentDecoded(_ text: some StringProtocol, plusIsSpace: Bool = false) -> String {
+    let string = String(text)
+    let hasPlus = plusIsSpace && string.utf8.contains(UInt8(ascii: "+"))
+    guard hasPlus || string.utf8.contains(UInt8(ascii: "%")) else { return string }
+    let spaced = hasPlus ? string.replacingOccurrences(of: "+", with: " ") : string
+    return spaced.removingPercentEncoding ?? spaced
 }

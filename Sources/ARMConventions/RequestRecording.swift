@@ -190,7 +190,7 @@ public struct RequestRecordingMiddleware<Context: RequestContext>: RouterMiddlew
             let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts[0].lowercased() == "api-version" else { continue }
             let raw = parts.count > 1 ? String(parts[1]) : ""
-            return raw.removingPercentEncoding ?? raw
+            return percentDecoded(raw)
         }
         return nil
     }

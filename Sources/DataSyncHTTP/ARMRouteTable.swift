@@ -159,7 +159,7 @@ struct ARMRouteTable: Sendable {
     func dispatch(_ request: Request, context: EmulatorRequestContext) async throws -> Response {
         let rawSegments = request.uri.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         let segments = (rawSegments.last == "" ? rawSegments.dropLast() : rawSegments).map { raw in
-            String(raw).removingPercentEncoding ?? String(raw)
+            percentDecoded(raw)
         }
         for route in self.routes {
             guard let parameters = Self.match(route.segments, segments) else { continue }
@@ -224,10 +224,10 @@ func queryParameter(_ name: String, in request: Request) -> String? {
     let wanted = name.lowercased()
     for item in (request.uri.query ?? "").split(separator: "&") {
         let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-        let key = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[0])
+        let key = percentDecoded(parts[0], plusIsSpace: true)
         guard key.lowercased() == wanted else { continue }
         let raw = parts.count > 1 ? String(parts[1]) : ""
-        return raw.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? raw
+        return percentDecoded(raw, plusIsSpace: true)
     }
     return nil
 }

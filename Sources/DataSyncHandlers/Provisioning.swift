@@ -13,7 +13,8 @@ enum Provisioning {
     ]
 
     /// Provisions `group`'s schema on its hub and on `members` (all of the group's members when `nil`), saves
-    /// the members' new states and the group's readiness. Does nothing when the schema selects no table.
+    /// the members' new states and sets the group's readiness (`NotReady` at once when the schema selects no
+    /// table).
     /// - Throws: ``DataSyncError`` for a schema the hub cannot sync; the hub's own provisioning failures.
     static func apply(
         to group: inout SyncGroup,
@@ -21,9 +22,11 @@ enum Provisioning {
         environment: HandlerEnvironment,
         store: StoreWriter
     ) throws {
-        let all = try store.reader.members(in: group.path)
-        defer { group.syncState = Self.readiness(group, members: (try? store.reader.members(in: group.path)) ?? all) }
-        guard let schema = group.settings.schema, !schema.tables.isEmpty else { return }
+        // Without a schema there is nothing to provision and the group cannot be ready: no member is read.
+        guard let schema = group.settings.schema, !schema.tables.isEmpty else {
+            group.syncState = .notReady
+            return
+        }
         let hubSchema = try store.reader.schema(ownerID: group.path.id)
         let tables = try DataPlane.selection(schema, hub: hubSchema)
         let outcomes: [(member: SyncMember, failure: String?)]
@@ -31,7 +34,7 @@ enum Provisioning {
             outcomes = try environment.dataPlane.provision(
                 group: group,
                 tables: tables,
-                members: only ?? all,
+                members: try only ?? store.reader.members(in: group.path),
                 now: environment.clock.now
             )
         } catch let error as DataSyncError {
@@ -57,6 +60,7 @@ enum Provisioning {
                 )
             }
         }
+        group.syncState = Self.readiness(group, members: try store.reader.members(in: group.path))
     }
 
     /// `NotReady` until the schema selects a table and every member (at least one) is provisioned; then the

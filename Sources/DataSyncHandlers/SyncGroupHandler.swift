@@ -213,9 +213,8 @@ public struct SyncGroupHandler: Sendable {
     static func checkSyncDatabase(_ id: String?, for path: SyncGroupPath, in reader: StoreReader) throws {
         guard let id, let wanted = DatabasePath(armID: id) else { return }
         let subscription = path.database.server.subscriptionID
-        let others = try reader.groups(inSubscription: subscription).filter { $0.path.id.armKey != path.id.armKey }
         let inUse =
-            try others.compactMap(\.settings.syncDatabaseID)
+            try reader.groupSyncDatabaseIDs(inSubscription: subscription, excluding: path.id.armKey)
             + reader.agents(inSubscription: subscription).compactMap(\.syncDatabaseID)
         try requireSameSyncDatabase(wanted, inUse: inUse)
     }
@@ -231,9 +230,11 @@ public struct SyncGroupHandler: Sendable {
     }
 }
 
-/// Fails when `wanted` differs from a sync database already in use.
+/// Fails when `wanted` differs from a sync database already in use. Each distinct id is parsed once: a
+/// subscription's groups mostly share one.
 func requireSameSyncDatabase(_ wanted: DatabasePath, inUse: [String]) throws {
-    for id in inUse {
+    var seen = Set<String>()
+    for id in inUse where seen.insert(id.armKey).inserted {
         guard let existing = DatabasePath(armID: id), existing.id.armKey != wanted.id.armKey else { continue }
         throw DataSyncError.wrongSyncDatabase(
             specified: "\(wanted.server.server)\\\(wanted.database)",

@@ -134,9 +134,9 @@ public struct SyncMemberHandler: Sendable {
     /// Provisions a member added to (or changed in) a group whose schema is set, and updates the group's
     /// readiness.
     static func provision(_ member: SyncMember, in group: SyncGroup, environment: HandlerEnvironment, store: StoreWriter) throws {
-        var group = group
-        try Provisioning.apply(to: &group, members: [member], environment: environment, store: store)
-        try store.save(group)
+        var updated = group
+        try Provisioning.apply(to: &updated, members: [member], environment: environment, store: store)
+        if updated.syncState != group.syncState { try store.save(updated) }
     }
 
     static func existing(_ path: SyncMemberPath, in reader: StoreReader) throws -> SyncMember {

@@ -3,7 +3,7 @@
 /// The live service accepts far more than its error text admits, so the emulator enforces only what keeps
 /// names safe everywhere they travel (URLs, file paths, log lines): 1 to 128 characters, no control
 /// characters, none of `/ \ ? # % & : * < >`, and not `.` or `..`.
-public struct ResourceName: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct ResourceName: Hashable, Sendable, CustomStringConvertible {
     /// The name as the client first spelled it.
     public let value: String
 
@@ -45,4 +45,25 @@ public enum ResourceKind: String, Sendable, Codable, CaseIterable {
     case syncMember
     case syncAgent
     case location
+}
+
+/// Stored as a bare JSON string: a member's path holds six names, and a keyed container per name was a
+/// measurable share of every read. The keyed form `{"value": …}` of older state files still decodes.
+extension ResourceName: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case value
+    }
+
+    public init(from decoder: any Decoder) throws {
+        if let value = try? decoder.singleValueContainer().decode(String.self) {
+            self.value = value
+        } else {
+            self.value = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .value)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(self.value)
+    }
 }

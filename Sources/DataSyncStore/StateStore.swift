@@ -93,9 +93,14 @@ public final class StateStore: Sendable {
         return migrator
     }
 
-    /// Runs `body` in a read-only snapshot.
+    /// Runs `body` in a read-only snapshot, on the calling task: a WAL reader never waits for the writer,
+    /// and GRDB's asynchronous read would hop to its own queue and back on every request.
     public func read<T: Sendable>(_ body: @Sendable (StoreReader) throws -> T) async throws -> T {
-        try await self.writer.read { db in try body(StoreReader(db: db)) }
+        try self.readOnCallingThread(body)
+    }
+
+    private func readOnCallingThread<T>(_ body: (StoreReader) throws -> T) throws -> T {
+        try self.writer.read { db in try body(StoreReader(db: db)) }
     }
 
     /// Runs `body` in one write transaction; nothing it wrote survives if it throws.

@@ -82,6 +82,20 @@ public struct StoreReader {
         try self.fetchResources(SyncAgent.self, table: .agent, parentKey: server.id.armKey)
     }
 
+    /// The `syncDatabaseID`s of a subscription's groups other than the one keyed `key`, read from the stored
+    /// JSON by SQLite: decoding every group made each group creation cost as much as the groups before it.
+    public func groupSyncDatabaseIDs(inSubscription subscriptionID: ResourceName, excluding key: String) throws -> [String] {
+        try String.fetchAll(
+            self.db,
+            sql: """
+                SELECT json_extract(body, '$.settings.syncDatabaseID') AS id FROM resource
+                WHERE subscriptionKey = ? AND type = 'group' AND key <> ? AND id IS NOT NULL
+                ORDER BY seq
+                """,
+            arguments: [subscriptionID.key, key]
+        )
+    }
+
     public func agents(inSubscription subscriptionID: ResourceName) throws -> [SyncAgent] {
         try self.fetchResources(SyncAgent.self, table: .agent, subscriptionKey: subscriptionID.key)
     }
