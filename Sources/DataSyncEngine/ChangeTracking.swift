@@ -25,7 +25,9 @@ public struct SyncTable: Sendable, Equatable, Codable {
 ///   its last change, the `origin` that wrote it through a sync (NULL for a local write), and `changedAt`.
 /// - `datasync_clock`: a one-row counter bumped by every tracked write; SQLite has one writer, so version
 ///   order is commit order.
-/// - `datasync_context`: the origin of the sync applying changes, read by the triggers (echo suppression).
+/// - `datasync_context`: the origin of the sync applying changes while it applies them. The triggers track
+///   local writes only and stand aside while it is set: the engine tracks what it applies itself, stamped
+///   with that origin (echo suppression).
 /// - `datasync_anchor`: per peer and table, the last version of that peer applied here.
 /// - `datasync_scope`: which group scopes use which tracked table, so a shared database keeps tracking
 ///   until its last user is deprovisioned.
@@ -131,11 +133,11 @@ public enum ChangeTracking {
             return """
                 DROP TRIGGER IF EXISTS \(quote("datasync_\(event.lowercased())_\(table.name)"));
                 CREATE TRIGGER \(quote("datasync_\(event.lowercased())_\(table.name)")) AFTER \(event) ON \(base)
+                WHEN (SELECT origin FROM datasync_context WHERE id = 1) IS NULL
                 BEGIN
                     UPDATE datasync_clock SET version = version + 1 WHERE id = 1;
                     INSERT INTO \(tracking) (\(keyColumns), version, origin, tombstone, changedAt)
-                    VALUES (\(values), (SELECT version FROM datasync_clock WHERE id = 1),
-                            (SELECT origin FROM datasync_context WHERE id = 1), \(tombstone), julianday('now'))
+                    VALUES (\(values), (SELECT version FROM datasync_clock WHERE id = 1), NULL, \(tombstone), julianday('now'))
                     ON CONFLICT (\(keyColumns)) DO UPDATE SET
                         version = excluded.version, origin = excluded.origin,
                         tombstone = excluded.tombstone, changedAt = excluded.changedAt;

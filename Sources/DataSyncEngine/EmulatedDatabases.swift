@@ -54,6 +54,8 @@ public final class EmulatedDatabases: Sendable {
             // WAL lets a user's sqlite3 shell read while the emulator writes; NORMAL survives a process kill.
             if url != nil { try db.execute(sql: "PRAGMA journal_mode = WAL") }
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // A large sync's statement journal would otherwise spill to a temporary file, row after row.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         guard let url else {
             return try DatabaseQueue(configuration: configuration)

@@ -5,12 +5,16 @@ import GRDB
 /// One side of a transfer: a database and the peer id the other side knows it by.
 public struct SyncEndpoint: Sendable {
     public let queue: DatabaseQueue
+    /// The database's file: a transfer between two files attaches the source to copy rows set-wise.
+    /// `nil` for an in-memory database, which only the row-by-row path can reach.
+    public let file: URL?
     /// `hub:<group>` or `member:<member>`: stamped as `origin` on rows it sends, and the key of its anchors.
     public let peer: String
     public let isHub: Bool
 
-    public init(queue: DatabaseQueue, peer: String, isHub: Bool) {
+    public init(queue: DatabaseQueue, file: URL?, peer: String, isHub: Bool) {
         self.queue = queue
+        self.file = file
         self.peer = peer
         self.isHub = isHub
     }
@@ -57,6 +61,12 @@ public struct SyncCancelled: Error, Sendable {}
 /// change that did not commit. A target row changed locally since the target last sent to the source is
 /// a conflict, settled by the group's policy. Rows that fail a constraint are skipped and the anchor stops
 /// before them, so the next run retries them.
+///
+/// The engine tracks the rows it applies itself, at one new version per table and direction; the
+/// triggers track local writes only. Between two database files with no conflict and no failing row,
+/// the whole table is copied set-wise: the target attaches the source and a few `INSERT … SELECT`
+/// statements do the work inside SQLite. Conflicts, failing rows and in-memory databases take the
+/// row-by-row path; both paths leave the same rows, tracking and anchors.
 public enum SyncEngine {
     /// Transfers `tables` (parents first) from `source` to `target`.
     /// - Parameter isCancelled: checked between tables.
@@ -71,9 +81,111 @@ public enum SyncEngine {
         var results: [TableTransfer] = []
         for table in tables {
             if isCancelled() { throw SyncCancelled() }
-            results.append(try self.transfer(table, from: source, to: target, policy: policy))
+            let copied = try self.copySetWise(table, from: source, to: target)
+            results.append(try copied ?? self.transferRowByRow(table, from: source, to: target, policy: policy))
         }
         return results
+    }
+
+    /// The schema name under which the target attaches the source.
+    private static let attached = "datasync_source"
+
+    /// Copies `table`'s changes from `source` to `target` with set-wise statements, or returns `nil` when
+    /// the row-by-row path must do it: a database in memory, a conflict, or a row that fails a constraint.
+    static func copySetWise(_ table: SyncTable, from source: SyncEndpoint, to target: SyncEndpoint) throws -> TableTransfer? {
+        guard let sourceFile = source.file, let targetFile = target.file,
+            sourceFile.standardizedFileURL != targetFile.standardizedFileURL
+        else { return nil }
+        return try target.queue.writeWithoutTransaction { db -> TableTransfer? in
+            try db.execute(sql: "ATTACH DATABASE ? AS \(Self.attached)", arguments: [sourceFile.path])
+            let outcome = Result { () throws -> TableTransfer? in
+                var copied: TableTransfer?
+                do {
+                    try db.inTransaction(.immediate) {
+                        copied = try Self.copy(table, in: db, from: source.peer, to: target.peer)
+                        return copied == nil ? .rollback : .commit
+                    }
+                } catch is DatabaseError {
+                    // A row the target refuses (a constraint, a type): the row-by-row path isolates it.
+                    return nil
+                }
+                return copied
+            }
+            try db.execute(sql: "DETACH DATABASE \(Self.attached)")
+            return try outcome.get()
+        }
+    }
+
+    /// The set-wise copy, in the target's open transaction with the source attached.
+    private static func copy(_ table: SyncTable, in db: Database, from sourcePeer: String, to targetPeer: String) throws -> TableTransfer? {
+        let source = Self.attached
+        guard try db.tableExists(table.trackingTable, in: source) else {
+            throw EngineError("table '\(table.name)' is not provisioned in the source")
+        }
+        let newAnchor = try Int64.fetchOne(db, sql: "SELECT version FROM \(source).datasync_clock WHERE id = 1") ?? 0
+        let threshold = try Self.anchor(db, schema: source, peer: targetPeer, table: table.name)
+        let lastApplied = try Self.anchor(db, schema: "main", peer: sourcePeer, table: table.name)
+        let tracking = quote(table.trackingTable)
+        let base = quote(table.name)
+        let keys = table.primaryKey.map(quote)
+        func matching(_ left: String, _ right: String) -> String {
+            keys.map { "\(left).\($0) = \(right).\($0)" }.joined(separator: " AND ")
+        }
+        let sourceKeys = keys.map { "s.\($0)" }.joined(separator: ", ")
+        // ?1 last anchor applied here, ?2 the source's new anchor, ?3 the target (echo suppression).
+        let changes = "FROM \(source).\(tracking) AS s WHERE s.version > ?1 AND s.version <= ?2 AND (s.origin IS NULL OR s.origin <> ?3)"
+        let present = "FROM \(source).\(tracking) AS s JOIN \(source).\(base) AS b ON \(matching("b", "s")) WHERE s.version > ?1 AND s.version <= ?2 AND (s.origin IS NULL OR s.origin <> ?3) AND s.tombstone = 0"
+        let window: StatementArguments = [lastApplied, newAnchor, targetPeer]
+        var result = TableTransfer(table: table.name)
+        if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 \(changes))", arguments: window) == true {
+            // A conflict exists when a changed row was also changed here (?4: the last version of this
+            // database the source applied) by anyone but the source (?5).
+            let conflicted = try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT EXISTS (SELECT 1 \(changes)
+                        AND EXISTS (SELECT 1 FROM main.\(tracking) AS m WHERE \(matching("m", "s"))
+                                    AND m.version > ?4 AND (m.origin IS NULL OR m.origin <> ?5)))
+                    """,
+                arguments: [lastApplied, newAnchor, targetPeer, threshold, sourcePeer]
+            )
+            if conflicted == true { return nil }
+            let nonKeyColumns = table.columns.filter { !table.primaryKey.contains($0) }.map(quote)
+            try db.execute(sql: "UPDATE main.datasync_context SET origin = ? WHERE id = 1", arguments: [sourcePeer])
+            try db.execute(
+                sql: """
+                    INSERT INTO main.\(base) (\(table.columns.map(quote).joined(separator: ", ")))
+                    SELECT \(table.columns.map { "b.\(quote($0))" }.joined(separator: ", ")) \(present) ORDER BY s.version
+                    ON CONFLICT (\(keys.joined(separator: ", "))) DO \(Self.updateClause(nonKeyColumns))
+                    """,
+                arguments: window
+            )
+            let tombstones = "SELECT \(sourceKeys) \(changes) AND s.tombstone = 1"
+            try db.execute(sql: "DELETE FROM main.\(base) WHERE (\(keys.joined(separator: ", "))) IN (\(tombstones))", arguments: window)
+            result.deleted = db.changesCount
+            try db.execute(sql: "UPDATE main.datasync_context SET origin = NULL WHERE id = 1")
+            let version = try Self.nextVersion(db, schema: "main")
+            try db.execute(
+                sql: """
+                    INSERT INTO main.\(tracking) (\(keys.joined(separator: ", ")), version, origin, tombstone, changedAt)
+                    SELECT \(sourceKeys), ?4, ?5, 0, julianday('now') \(present)
+                    ON CONFLICT (\(keys.joined(separator: ", "))) DO UPDATE SET
+                        version = excluded.version, origin = excluded.origin, tombstone = 0, changedAt = excluded.changedAt
+                    """,
+                arguments: [lastApplied, newAnchor, targetPeer, version, sourcePeer]
+            )
+            result.upserted = db.changesCount
+            // A row deleted above still has its live tracking row (the only ones left with tombstone = 0).
+            try db.execute(
+                sql: """
+                    UPDATE main.\(tracking) SET version = ?4, origin = ?5, tombstone = 1, changedAt = julianday('now')
+                    WHERE tombstone = 0 AND (\(keys.joined(separator: ", "))) IN (\(tombstones))
+                    """,
+                arguments: [lastApplied, newAnchor, targetPeer, version, sourcePeer]
+            )
+        }
+        try Self.saveAnchor(db, peer: sourcePeer, table: table.name, version: newAnchor)
+        return result
     }
 
     private struct Change {
@@ -83,44 +195,81 @@ public enum SyncEngine {
         let values: [DatabaseValue]?
     }
 
-    private static func transfer(
+    private static func transferRowByRow(
         _ table: SyncTable,
         from source: SyncEndpoint,
         to target: SyncEndpoint,
         policy: ConflictResolutionPolicy
     ) throws -> TableTransfer {
-        let lastApplied = try target.queue.read { db in try Self.anchor(db, peer: source.peer, table: table.name) }
+        let lastApplied = try target.queue.read { db in try Self.anchor(db, schema: "main", peer: source.peer, table: table.name) }
         let (newAnchor, threshold, changes) = try source.queue.read { db -> (Int64, Int64, [Change]) in
             guard try ChangeTracking.isTracked(db, table: table.name) else {
                 throw EngineError("table '\(table.name)' is not provisioned in the source")
             }
             let newAnchor = try Int64.fetchOne(db, sql: "SELECT version FROM datasync_clock WHERE id = 1") ?? 0
-            let threshold = try Self.anchor(db, peer: target.peer, table: table.name)
+            let threshold = try Self.anchor(db, schema: "main", peer: target.peer, table: table.name)
             let changes = try Self.enumerate(db, table: table, after: lastApplied, upTo: newAnchor, excludingOrigin: target.peer)
             return (newAnchor, threshold, changes)
         }
         let sourceWins = (policy == .hubWin) == source.isHub
-        return try target.queue.write { db in
-            try Self.apply(
-                changes,
-                table: table,
-                in: db,
-                origin: source.peer,
-                threshold: threshold,
-                sourceWins: sourceWins,
-                winnerName: sourceWins ? (source.isHub ? "hub" : "member") : (target.isHub ? "hub" : "member"),
-                anchor: (peer: source.peer, newAnchor: newAnchor)
-            )
+        let plan = ApplyPlan(
+            table: table,
+            origin: source.peer,
+            threshold: threshold,
+            sourceWins: sourceWins,
+            winnerName: sourceWins ? (source.isHub ? "hub" : "member") : (target.isHub ? "hub" : "member"),
+            newAnchor: newAnchor
+        )
+        // First every row in the transaction itself; only when one fails does a second transaction go
+        // row by row, each row in its own savepoint. (A savepoint around the whole table would keep SQLite's
+        // statement journal from being reset after each row, and it spills to a temporary file.)
+        do {
+            return try target.queue.write { db in try Self.apply(changes, plan: plan, in: db, isolatingRows: false) }
+        } catch is RowFailed {
+            return try target.queue.write { db in try Self.apply(changes, plan: plan, in: db, isolatingRows: true) }
         }
     }
 
-    static func anchor(_ db: Database, peer: String, table: String) throws -> Int64 {
-        guard try db.tableExists("datasync_anchor") else { return 0 }
+    /// Thrown out of the first row-by-row attempt when a row fails, to roll its transaction back.
+    private struct RowFailed: Error {}
+
+    /// What the row-by-row path applies, from where, and how conflicts go.
+    private struct ApplyPlan {
+        let table: SyncTable
+        let origin: String
+        let threshold: Int64
+        let sourceWins: Bool
+        let winnerName: String
+        let newAnchor: Int64
+    }
+
+    static func anchor(_ db: Database, schema: String, peer: String, table: String) throws -> Int64 {
+        guard try db.tableExists("datasync_anchor", in: schema) else { return 0 }
         return try Int64.fetchOne(
             db,
-            sql: "SELECT version FROM datasync_anchor WHERE peer = ? AND tableName = ?",
+            sql: "SELECT version FROM \(schema).datasync_anchor WHERE peer = ? AND tableName = ?",
             arguments: [peer, table]
         ) ?? 0
+    }
+
+    private static func saveAnchor(_ db: Database, peer: String, table: String, version: Int64) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO main.datasync_anchor (peer, tableName, version) VALUES (?, ?, ?)
+                ON CONFLICT (peer, tableName) DO UPDATE SET version = excluded.version
+                """,
+            arguments: [peer, table, version]
+        )
+    }
+
+    /// Bumps the database's change counter and returns the new version.
+    private static func nextVersion(_ db: Database, schema: String) throws -> Int64 {
+        try db.execute(sql: "UPDATE \(schema).datasync_clock SET version = version + 1 WHERE id = 1")
+        return try Int64.fetchOne(db, sql: "SELECT version FROM \(schema).datasync_clock WHERE id = 1") ?? 0
+    }
+
+    private static func updateClause(_ nonKeyColumns: [String]) -> String {
+        nonKeyColumns.isEmpty ? "NOTHING" : "UPDATE SET " + nonKeyColumns.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
     }
 
     private static func enumerate(
@@ -156,105 +305,104 @@ public enum SyncEngine {
         return changes
     }
 
-    private static func apply(
-        _ changes: [Change],
-        table: SyncTable,
-        in db: Database,
-        origin: String,
-        threshold: Int64,
-        sourceWins: Bool,
-        winnerName: String,
-        anchor: (peer: String, newAnchor: Int64)
-    ) throws -> TableTransfer {
+    private static func apply(_ changes: [Change], plan: ApplyPlan, in db: Database, isolatingRows: Bool) throws -> TableTransfer {
+        let table = plan.table
         var result = TableTransfer(table: table.name)
-        let keyPredicate = table.primaryKey.map { "\(quote($0)) = ?" }.joined(separator: " AND ")
+        let keys = table.primaryKey.map(quote)
+        let keyPredicate = keys.map { "\($0) = ?" }.joined(separator: " AND ")
         let localChange = try db.makeStatement(
             sql: "SELECT version, origin, tombstone FROM \(quote(table.trackingTable)) WHERE \(keyPredicate)"
         )
-        let nonKeyColumns = table.columns.filter { !table.primaryKey.contains($0) }
-        let upsertSQL =
-            "INSERT INTO \(quote(table.name)) (\(table.columns.map(quote).joined(separator: ", "))) VALUES (\(table.columns.map { _ in "?" }.joined(separator: ", ")))"
-            + " ON CONFLICT (\(table.primaryKey.map(quote).joined(separator: ", "))) DO "
-            + (nonKeyColumns.isEmpty ? "NOTHING" : "UPDATE SET " + nonKeyColumns.map { "\(quote($0)) = excluded.\(quote($0))" }.joined(separator: ", "))
-        let deleteSQL = "DELETE FROM \(quote(table.name)) WHERE \(keyPredicate)"
         let currentRow = try db.makeStatement(
             sql: "SELECT \(table.columns.map(quote).joined(separator: ", ")) FROM \(quote(table.name)) WHERE \(keyPredicate)"
         )
         var accepted: [Change] = []
         accepted.reserveCapacity(changes.count)
         for change in changes {
-            let key = StatementArguments(change.key)
+            let key = Self.arguments(change.key)
             if let local = try Row.fetchOne(localChange, arguments: key) {
                 let version: Int64 = local[0]
                 let localOrigin: String? = local[1]
-                if version > threshold, localOrigin != origin {
+                if version > plan.threshold, localOrigin != plan.origin {
                     let tombstone: Bool = local[2]
                     let bothDeleted = tombstone && change.values == nil
                     if !bothDeleted {
                         let losingRow: [String: String]?
-                        if sourceWins {
+                        if plan.sourceWins {
                             losingRow = try Row.fetchOne(currentRow, arguments: key).map { Self.describe($0, columns: table.columns) }
                         } else {
                             losingRow = change.values.map { Self.describe($0, columns: table.columns) }
                         }
                         result.conflicts.append(
-                            SyncConflict(table: table.name, key: change.key.map(Self.text), winner: winnerName, losingRow: losingRow)
+                            SyncConflict(table: table.name, key: change.key.map(Self.text), winner: plan.winnerName, losingRow: losingRow)
                         )
                     }
-                    if !sourceWins || bothDeleted { continue }
+                    if !plan.sourceWins || bothDeleted { continue }
                 }
             }
             accepted.append(change)
         }
-        try db.execute(sql: "UPDATE datasync_context SET origin = ? WHERE id = 1", arguments: [origin])
         var firstFailedVersion: Int64?
-        // A statement that failed keeps its error until re-prepared, so each failure gets fresh ones.
-        var upsert = try db.makeStatement(sql: upsertSQL)
-        var delete = try db.makeStatement(sql: deleteSQL)
-        func applyOne(_ change: Change) throws {
-            if let values = change.values {
-                try upsert.execute(arguments: StatementArguments(values))
-                result.upserted += 1
-            } else {
-                try delete.execute(arguments: StatementArguments(change.key))
-                result.deleted += db.changesCount
+        if !accepted.isEmpty {
+            let version = try Self.nextVersion(db, schema: "main")
+            try db.execute(sql: "UPDATE datasync_context SET origin = ? WHERE id = 1", arguments: [plan.origin])
+            let upsertSQL =
+                "INSERT INTO \(quote(table.name)) (\(table.columns.map(quote).joined(separator: ", "))) VALUES (\(table.columns.map { _ in "?" }.joined(separator: ", ")))"
+                + " ON CONFLICT (\(keys.joined(separator: ", "))) DO \(Self.updateClause(table.columns.filter { !table.primaryKey.contains($0) }.map(quote)))"
+            let deleteSQL = "DELETE FROM \(quote(table.name)) WHERE \(keyPredicate)"
+            let trackSQL = """
+                INSERT INTO \(quote(table.trackingTable)) (\(keys.joined(separator: ", ")), version, origin, tombstone, changedAt)
+                VALUES (\(keys.map { _ in "?" }.joined(separator: ", ")), ?, ?, ?, julianday('now'))
+                ON CONFLICT (\(keys.joined(separator: ", "))) DO UPDATE SET
+                    version = excluded.version, origin = excluded.origin, tombstone = excluded.tombstone, changedAt = excluded.changedAt
+                """
+            // A statement that failed keeps its error until re-prepared, so each failure gets fresh ones.
+            var statements = try (upsert: db.makeStatement(sql: upsertSQL), delete: db.makeStatement(sql: deleteSQL), track: db.makeStatement(sql: trackSQL))
+            func applyOne(_ change: Change) throws {
+                if let values = change.values {
+                    try statements.upsert.execute(arguments: Self.arguments(values))
+                    result.upserted += 1
+                } else {
+                    try statements.delete.execute(arguments: Self.arguments(change.key))
+                    guard db.changesCount > 0 else { return }
+                    result.deleted += db.changesCount
+                }
+                try statements.track.execute(
+                    arguments: Self.arguments(change.key) + [version, plan.origin, change.values == nil]
+                )
             }
-        }
-        do {
-            // The fast path: every row in one savepoint. Only when a row fails does it go row by row.
-            try db.inSavepoint {
-                for change in accepted { try applyOne(change) }
-                return .commit
-            }
-        } catch is DatabaseError {
-            result.upserted = 0
-            result.deleted = 0
-            for change in accepted {
-                do {
-                    upsert = try db.makeStatement(sql: upsertSQL)
-                    delete = try db.makeStatement(sql: deleteSQL)
-                    try db.inSavepoint {
-                        try applyOne(change)
-                        return .commit
+            if isolatingRows {
+                for change in accepted {
+                    do {
+                        try db.inSavepoint {
+                            try applyOne(change)
+                            return .commit
+                        }
+                    } catch let error as DatabaseError {
+                        result.failures.append(
+                            RowFailure(table: table.name, key: change.key.map(Self.text), message: error.message ?? "\(error)")
+                        )
+                        firstFailedVersion = min(firstFailedVersion ?? change.version, change.version)
+                        statements = try (db.makeStatement(sql: upsertSQL), db.makeStatement(sql: deleteSQL), db.makeStatement(sql: trackSQL))
                     }
-                } catch let error as DatabaseError {
-                    result.failures.append(
-                        RowFailure(table: table.name, key: change.key.map(Self.text), message: error.message ?? "\(error)")
-                    )
-                    firstFailedVersion = min(firstFailedVersion ?? change.version, change.version)
+                }
+            } else {
+                do {
+                    for change in accepted { try applyOne(change) }
+                } catch is DatabaseError {
+                    throw RowFailed()
                 }
             }
+            try db.execute(sql: "UPDATE datasync_context SET origin = NULL WHERE id = 1")
         }
-        try db.execute(sql: "UPDATE datasync_context SET origin = NULL WHERE id = 1")
-        let reached = firstFailedVersion.map { $0 - 1 } ?? anchor.newAnchor
-        try db.execute(
-            sql: """
-                INSERT INTO datasync_anchor (peer, tableName, version) VALUES (?, ?, ?)
-                ON CONFLICT (peer, tableName) DO UPDATE SET version = excluded.version
-                """,
-            arguments: [anchor.peer, table.name, reached]
-        )
+        try Self.saveAnchor(db, peer: plan.origin, table: table.name, version: firstFailedVersion.map { $0 - 1 } ?? plan.newAnchor)
         return result
+    }
+
+    /// Statement arguments from database values. GRDB's generic `StatementArguments(_:)` builds a key path
+    /// at run time on every call, a measurable share of a large sync; the existential form does not.
+    private static func arguments(_ values: [DatabaseValue]) -> StatementArguments {
+        StatementArguments(values.map { $0 as (any DatabaseValueConvertible)? })
     }
 
     private static func describe(_ row: Row, columns: [String]) -> [String: String] {

@@ -112,9 +112,9 @@ import Testing
 }
 
 @Suite struct SyncRoundTests {
-    @Test("a round moves rows both ways, sets states, lastSyncTime and one log entry per member")
-    func basicRound() async throws {
-        try await withScenario { scenario in
+    @Test("a round moves rows both ways, sets states, lastSyncTime and one log entry per member", arguments: Storage.allCases)
+    func basicRound(storage: Storage) async throws {
+        try await withScenario(storage) { scenario in
             try await scenario.build()
             try await scenario.exec(.hub, "INSERT INTO T VALUES (1, 'hub')")
             try await scenario.exec(.a, "INSERT INTO T VALUES (2, 'a')")
@@ -135,9 +135,9 @@ import Testing
         }
     }
 
-    @Test("directions: one-way members only send or only receive")
-    func directions() async throws {
-        try await withScenario { scenario in
+    @Test("directions: one-way members only send or only receive", arguments: Storage.allCases)
+    func directions(storage: Storage) async throws {
+        try await withScenario(storage) { scenario in
             try await scenario.build(members: [("a", .a, "OneWayHubToMember"), ("b", .b, "OneWayMemberToHub")])
             try await scenario.exec(.hub, "INSERT INTO T VALUES (1, 'hub')")
             try await scenario.exec(.a, "INSERT INTO T VALUES (2, 'a')")
@@ -161,9 +161,10 @@ import Testing
         ("A deletes, hub deletes", "HubWin", nil, nil), ("A deletes, hub deletes", "MemberWin", nil, nil),
     ]
 
-    @Test("each row of the conflict table, under both policies, after two rounds", arguments: conflictCases)
-    func conflicts(change: String, policy: String, expected: String?, afterOneRoundOnA: String?) async throws {
-        try await withScenario { scenario in
+    @Test("each row of the conflict table, under both policies, after two rounds", arguments: conflictCases, Storage.allCases)
+    func conflicts(conflict: (String, String, String?, String?), storage: Storage) async throws {
+        let (change, policy, expected, afterOneRoundOnA) = conflict
+        try await withScenario(storage) { scenario in
             try await scenario.build(policy: policy, extra: #","enableConflictLogging":true"#)
             let id = change == "A inserts, B inserts" ? 2 : 1
             if id == 1 {
@@ -208,9 +209,9 @@ import Testing
         }
     }
 
-    @Test("parent and child tables with a foreign key, pre-existing rows, deletes and 10,000-row changes")
-    func tablesRowsAndBulk() async throws {
-        try await withScenario { scenario in
+    @Test("parent and child tables with a foreign key, pre-existing rows, deletes and 10,000-row changes", arguments: Storage.allCases)
+    func tablesRowsAndBulk(storage: Storage) async throws {
+        try await withScenario(storage) { scenario in
             try await scenario.build(
                 hubSQL: """
                     CREATE TABLE Child (id INTEGER PRIMARY KEY, parentId INTEGER NOT NULL REFERENCES Parent(id), note TEXT);
@@ -245,9 +246,9 @@ import Testing
         }
     }
 
-    @Test("a row that fails a member's constraint is skipped with a warning and retried next run")
-    func failedRowIsRetried() async throws {
-        try await withScenario { scenario in
+    @Test("a row that fails a member's constraint is skipped with a warning and retried next run", arguments: Storage.allCases)
+    func failedRowIsRetried(storage: Storage) async throws {
+        try await withScenario(storage) { scenario in
             try await scenario.build(memberSQL: ["b": "CREATE TABLE T (id INTEGER PRIMARY KEY, v TEXT CHECK (v <> 'bad'))"])
             try await scenario.exec(.hub, "INSERT INTO T VALUES (1, 'fine'), (2, 'bad'), (3, 'also fine')")
             try await scenario.sync()
@@ -309,9 +310,9 @@ import Testing
         }
     }
 
-    @Test("random writes on every database converge within two rounds", arguments: [1, 2, 3, 4, 5, 6])
-    func convergence(seed: UInt64) async throws {
-        try await withScenario { scenario in
+    @Test("random writes on every database converge within two rounds", arguments: [1, 2, 3, 4, 5, 6], Storage.allCases)
+    func convergence(seed: UInt64, storage: Storage) async throws {
+        try await withScenario(storage) { scenario in
             var random = SeededGenerator(seed: seed)
             let policy = seed % 2 == 0 ? "HubWin" : "MemberWin"
             try await scenario.build(policy: policy)

@@ -105,10 +105,27 @@ struct SyncScenario: Sendable {
     }
 }
 
-/// Runs `body` with a scenario on a fresh in-memory emulator.
+/// Where a scenario's emulated databases live. Between files the engine copies set-wise; in memory it goes
+/// row by row; the data-plane tests run on both, so the two paths are held to the same results.
+enum Storage: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case memory
+    case files
+
+    var testDescription: String { self.rawValue }
+}
+
+/// Runs `body` with a scenario on a fresh emulator, its state and databases in memory or in a temporary
+/// directory removed afterwards.
 func withScenario(
-    _ configuration: EmulatorConfiguration = EmulatorConfiguration(),
+    _ storage: Storage = .memory,
     _ body: @Sendable (SyncScenario) async throws -> Void
 ) async throws {
-    try await withEmulator(configuration) { arm in try await body(SyncScenario(arm: arm)) }
+    switch storage {
+    case .memory:
+        try await withEmulator { arm in try await body(SyncScenario(arm: arm)) }
+    case .files:
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await withEmulator(EmulatorConfigurationForTests.onDisk(directory)) { arm in try await body(SyncScenario(arm: arm)) }
+    }
 }

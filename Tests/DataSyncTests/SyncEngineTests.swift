@@ -1,0 +1,117 @@
+import DataSyncModel
+import Foundation
+import Testing
+
+@testable import DataSyncEngine
+
+/// The engine below the API: the set-wise copy between database files against the row-by-row path that
+/// in-memory databases take, on the same changes.
+@Suite struct SyncEngineTests {
+    static let hubKey = try! DatabaseKey(server: "hubsrv", database: "hub")
+    static let memberKey = try! DatabaseKey(server: "membersrv", database: "member")
+    static let tables = [
+        SyncTable(name: "P", columns: ["a", "b", "v", "data"], primaryKey: ["a", "b"]),
+        SyncTable(name: "K", columns: ["id"], primaryKey: ["id"]),
+    ]
+    static let now = Date(timeIntervalSince1970: 1_790_000_000)
+
+    /// A hub and a member with pre-existing rows on both, provisioned.
+    static func provisioned(_ databases: EmulatedDatabases) throws {
+        let create = "CREATE TABLE P (a INTEGER, b TEXT, v REAL, data BLOB, PRIMARY KEY (a, b)); CREATE TABLE K (id INTEGER PRIMARY KEY)"
+        _ = try databases.query(Self.hubKey, sql: create, parameters: [])
+        _ = try databases.query(Self.hubKey, sql: "INSERT INTO P VALUES (1, 'x', 1.5, x'00ff'), (2, 'x', NULL, NULL), (3, 'y', 3.25, x'01')", parameters: [])
+        _ = try databases.query(Self.memberKey, sql: create, parameters: [])
+        _ = try databases.query(Self.memberKey, sql: "INSERT INTO P VALUES (100, 'm', 0.5, NULL); INSERT INTO K VALUES (7)", parameters: [])
+        let definitions = try databases.provisionHub(Self.hubKey, scope: "hub:g", tables: Self.tables, now: Self.now)
+        try databases.provisionMember(Self.memberKey, scope: "member:m", tables: Self.tables, definitions: definitions, now: Self.now)
+    }
+
+    static func endpoints(_ databases: EmulatedDatabases) throws -> (hub: SyncEndpoint, member: SyncEndpoint) {
+        (
+            try databases.endpoint(Self.hubKey, peer: "hub:g", isHub: true),
+            try databases.endpoint(Self.memberKey, peer: "member:m", isHub: false)
+        )
+    }
+
+    /// Everything a transfer leaves behind in `key`: rows, tracking (without its wall-clock time) and anchors.
+    static func snapshot(_ databases: EmulatedDatabases, _ key: DatabaseKey) throws -> [QueryResult] {
+        try [
+            "SELECT * FROM P ORDER BY a, b", "SELECT * FROM K ORDER BY id",
+            "SELECT a, b, version, origin, tombstone FROM datasync_tracking_P ORDER BY a, b",
+            "SELECT id, version, origin, tombstone FROM datasync_tracking_K ORDER BY id",
+            "SELECT * FROM datasync_anchor ORDER BY peer, tableName", "SELECT version FROM datasync_clock",
+        ].map { try databases.query(key, sql: $0, parameters: []) }
+    }
+
+    /// The changes both runs make after their first round: updates, deletes (one of a row the member never
+    /// had), inserts, on both tables.
+    static let memberEdits = """
+        UPDATE P SET v = 9.75, data = x'beef' WHERE a = 2;
+        DELETE FROM P WHERE a IN (1, 100);
+        INSERT INTO P VALUES (200, 'new', NULL, x'');
+        DELETE FROM K WHERE id = 7;
+        INSERT INTO K VALUES (8), (9);
+        """
+
+    @Test("between files the set-wise copy leaves exactly the rows, tracking and anchors the row-by-row path leaves")
+    func setWiseMatchesRowByRow() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let files = EmulatedDatabases(root: directory)
+        let memory = EmulatedDatabases(root: nil)
+        var transfers: [[[TableTransfer]]] = []
+        for (databases, setWise) in [(files, true), (memory, false)] {
+            try Self.provisioned(databases)
+            let (hub, member) = try Self.endpoints(databases)
+            _ = try databases.query(Self.hubKey, sql: "DELETE FROM P WHERE a = 3", parameters: [])
+            var results: [[TableTransfer]] = []
+            for edits in [nil, Self.memberEdits] {
+                if let edits { _ = try databases.query(Self.memberKey, sql: edits, parameters: []) }
+                for (source, target) in [(hub, member), (member, hub)] {
+                    if setWise {
+                        results.append(try Self.tables.map { table in
+                            try #require(try SyncEngine.copySetWise(table, from: source, to: target), "set-wise copy of \(table.name)")
+                        })
+                    } else {
+                        results.append(try SyncEngine.transfer(from: source, to: target, tables: Self.tables, policy: .hubWin, isCancelled: { false }))
+                    }
+                }
+            }
+            transfers.append(results)
+        }
+        #expect(transfers[0] == transfers[1])
+        #expect(transfers[0].last?.map(\.deleted) == [2, 1], "the member's deletes reached the hub")
+        for key in [Self.hubKey, Self.memberKey] {
+            #expect(try Self.snapshot(files, key) == Self.snapshot(memory, key), "\(key)")
+        }
+        #expect(try files.query(Self.hubKey, sql: "SELECT a FROM P ORDER BY a", parameters: []) == .rows(columns: ["a"], rows: [[.integer(2)], [.integer(200)]]))
+    }
+
+    @Test("a conflict or a failing row sends the table down the row-by-row path, which settles it")
+    func conflictsAndFailuresGoRowByRow() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let databases = EmulatedDatabases(root: directory)
+        try Self.provisioned(databases)
+        let (hub, member) = try Self.endpoints(databases)
+        _ = try SyncEngine.transfer(from: hub, to: member, tables: Self.tables, policy: .hubWin, isCancelled: { false })
+        _ = try SyncEngine.transfer(from: member, to: hub, tables: Self.tables, policy: .hubWin, isCancelled: { false })
+        _ = try databases.query(Self.hubKey, sql: "UPDATE P SET v = 1 WHERE a = 1", parameters: [])
+        _ = try databases.query(Self.memberKey, sql: "UPDATE P SET v = 2 WHERE a = 1", parameters: [])
+        #expect(try SyncEngine.copySetWise(Self.tables[0], from: member, to: hub) == nil)
+        let settled = try SyncEngine.transfer(from: member, to: hub, tables: [Self.tables[0]], policy: .hubWin, isCancelled: { false })
+        #expect(settled.first?.conflicts.map(\.winner) == ["hub"])
+
+        _ = try databases.query(Self.hubKey, sql: "CREATE TABLE Strict (id INTEGER PRIMARY KEY, v TEXT)", parameters: [])
+        _ = try databases.query(Self.memberKey, sql: "CREATE TABLE Strict (id INTEGER PRIMARY KEY, v TEXT CHECK (v <> 'bad'))", parameters: [])
+        let strict = SyncTable(name: "Strict", columns: ["id", "v"], primaryKey: ["id"])
+        let definitions = try databases.provisionHub(Self.hubKey, scope: "hub:g", tables: Self.tables + [strict], now: Self.now)
+        try databases.provisionMember(Self.memberKey, scope: "member:m", tables: Self.tables + [strict], definitions: definitions, now: Self.now)
+        _ = try databases.query(Self.hubKey, sql: "INSERT INTO Strict VALUES (1, 'good'), (2, 'bad'), (3, 'good')", parameters: [])
+        #expect(try SyncEngine.copySetWise(strict, from: hub, to: member) == nil)
+        let partial = try SyncEngine.transfer(from: hub, to: member, tables: [strict], policy: .hubWin, isCancelled: { false })
+        #expect(partial.first?.upserted == 2)
+        #expect(partial.first?.failures.map(\.key) == [["2"]])
+        #expect(try databases.query(Self.memberKey, sql: "SELECT id FROM Strict ORDER BY id", parameters: []) == .rows(columns: ["id"], rows: [[.integer(1)], [.integer(3)]]))
+    }
+}
