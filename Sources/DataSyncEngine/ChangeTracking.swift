@@ -23,6 +23,7 @@ public struct SyncTable: Sendable, Equatable, Codable {
 ///
 /// - `datasync_tracking_<T>`: one row per primary key, tombstones included, with the local `version` of
 ///   its last change, the `origin` that wrote it through a sync (NULL for a local write), and `changedAt`.
+///   Its index on `(version, origin, tombstone)` covers the scans of a sync, so they never touch the rows.
 /// - `datasync_clock`: a one-row counter bumped by every tracked write; SQLite has one writer, so version
 ///   order is commit order.
 /// - `datasync_context`: the origin of the sync applying changes while it applies them. The triggers track
@@ -125,7 +126,8 @@ public enum ChangeTracking {
                     changedAt REAL NOT NULL,
                     PRIMARY KEY (\(keyColumns))
                 ) WITHOUT ROWID;
-                CREATE INDEX IF NOT EXISTS \(quote("\(table.trackingTable)_version")) ON \(tracking) (version);
+                DROP INDEX IF EXISTS \(quote("\(table.trackingTable)_version"));
+                CREATE INDEX IF NOT EXISTS \(quote("\(table.trackingTable)_changes")) ON \(tracking) (version, origin, tombstone);
                 """
         )
         func trigger(_ event: String, row: String, tombstone: Int) -> String {

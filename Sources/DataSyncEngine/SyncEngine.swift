@@ -138,9 +138,15 @@ public enum SyncEngine {
         let window: StatementArguments = [lastApplied, newAnchor, targetPeer]
         var result = TableTransfer(table: table.name)
         if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 \(changes))", arguments: window) == true {
-            // A conflict exists when a changed row was also changed here (?4: the last version of this
-            // database the source applied) by anyone but the source (?5).
-            let conflicted = try Bool.fetchOne(
+            // A conflict exists when a changed row was also changed here since the source last synced from
+            // here (?4: the last version of this database the source applied) by anyone but the source (?5).
+            // Whether anything changed here at all is one look at the index; only then are keys matched.
+            let changedHere = try Bool.fetchOne(
+                db,
+                sql: "SELECT EXISTS (SELECT 1 FROM main.\(tracking) WHERE version > ? AND (origin IS NULL OR origin <> ?))",
+                arguments: [threshold, sourcePeer]
+            )
+            let conflicted = try changedHere == true && Bool.fetchOne(
                 db,
                 sql: """
                     SELECT EXISTS (SELECT 1 \(changes)
@@ -148,8 +154,8 @@ public enum SyncEngine {
                                     AND m.version > ?4 AND (m.origin IS NULL OR m.origin <> ?5)))
                     """,
                 arguments: [lastApplied, newAnchor, targetPeer, threshold, sourcePeer]
-            )
-            if conflicted == true { return nil }
+            ) == true
+            if conflicted { return nil }
             let nonKeyColumns = table.columns.filter { !table.primaryKey.contains($0) }.map(quote)
             try db.execute(sql: "UPDATE main.datasync_context SET origin = ? WHERE id = 1", arguments: [sourcePeer])
             try db.execute(
@@ -310,38 +316,13 @@ public enum SyncEngine {
         var result = TableTransfer(table: table.name)
         let keys = table.primaryKey.map(quote)
         let keyPredicate = keys.map { "\($0) = ?" }.joined(separator: " AND ")
-        let localChange = try db.makeStatement(
-            sql: "SELECT version, origin, tombstone FROM \(quote(table.trackingTable)) WHERE \(keyPredicate)"
-        )
-        let currentRow = try db.makeStatement(
-            sql: "SELECT \(table.columns.map(quote).joined(separator: ", ")) FROM \(quote(table.name)) WHERE \(keyPredicate)"
-        )
-        var accepted: [Change] = []
-        accepted.reserveCapacity(changes.count)
-        for change in changes {
-            let key = Self.arguments(change.key)
-            if let local = try Row.fetchOne(localChange, arguments: key) {
-                let version: Int64 = local[0]
-                let localOrigin: String? = local[1]
-                if version > plan.threshold, localOrigin != plan.origin {
-                    let tombstone: Bool = local[2]
-                    let bothDeleted = tombstone && change.values == nil
-                    if !bothDeleted {
-                        let losingRow: [String: String]?
-                        if plan.sourceWins {
-                            losingRow = try Row.fetchOne(currentRow, arguments: key).map { Self.describe($0, columns: table.columns) }
-                        } else {
-                            losingRow = change.values.map { Self.describe($0, columns: table.columns) }
-                        }
-                        result.conflicts.append(
-                            SyncConflict(table: table.name, key: change.key.map(Self.text), winner: plan.winnerName, losingRow: losingRow)
-                        )
-                    }
-                    if !plan.sourceWins || bothDeleted { continue }
-                }
-            }
-            accepted.append(change)
-        }
+        // Without a local change since the source last synced from here, no row can conflict: skip the lookups.
+        let mayConflict = try Bool.fetchOne(
+            db,
+            sql: "SELECT EXISTS (SELECT 1 FROM \(quote(table.trackingTable)) WHERE version > ? AND (origin IS NULL OR origin <> ?))",
+            arguments: [plan.threshold, plan.origin]
+        ) == true
+        let accepted = mayConflict ? try Self.settleConflicts(changes, plan: plan, in: db, result: &result) : changes
         var firstFailedVersion: Int64?
         if !accepted.isEmpty {
             let version = try Self.nextVersion(db, schema: "main")
@@ -397,6 +378,45 @@ public enum SyncEngine {
         }
         try Self.saveAnchor(db, peer: plan.origin, table: table.name, version: firstFailedVersion.map { $0 - 1 } ?? plan.newAnchor)
         return result
+    }
+
+    /// The changes that win against local changes, recording every conflict in `result`.
+    private static func settleConflicts(_ changes: [Change], plan: ApplyPlan, in db: Database, result: inout TableTransfer) throws -> [Change] {
+        let table = plan.table
+        let keyPredicate = table.primaryKey.map { "\(quote($0)) = ?" }.joined(separator: " AND ")
+        let localChange = try db.makeStatement(
+            sql: "SELECT version, origin, tombstone FROM \(quote(table.trackingTable)) WHERE \(keyPredicate)"
+        )
+        let currentRow = try db.makeStatement(
+            sql: "SELECT \(table.columns.map(quote).joined(separator: ", ")) FROM \(quote(table.name)) WHERE \(keyPredicate)"
+        )
+        var accepted: [Change] = []
+        accepted.reserveCapacity(changes.count)
+        for change in changes {
+            let key = Self.arguments(change.key)
+            if let local = try Row.fetchOne(localChange, arguments: key) {
+                let version: Int64 = local[0]
+                let localOrigin: String? = local[1]
+                if version > plan.threshold, localOrigin != plan.origin {
+                    let tombstone: Bool = local[2]
+                    let bothDeleted = tombstone && change.values == nil
+                    if !bothDeleted {
+                        let losingRow: [String: String]?
+                        if plan.sourceWins {
+                            losingRow = try Row.fetchOne(currentRow, arguments: key).map { Self.describe($0, columns: table.columns) }
+                        } else {
+                            losingRow = change.values.map { Self.describe($0, columns: table.columns) }
+                        }
+                        result.conflicts.append(
+                            SyncConflict(table: table.name, key: change.key.map(Self.text), winner: plan.winnerName, losingRow: losingRow)
+                        )
+                    }
+                    if !plan.sourceWins || bothDeleted { continue }
+                }
+            }
+            accepted.append(change)
+        }
+        return accepted
     }
 
     /// Statement arguments from database values. GRDB's generic `StatementArguments(_:)` builds a key path
