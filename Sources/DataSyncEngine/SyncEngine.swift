@@ -97,6 +97,10 @@ public enum SyncEngine {
             sourceFile.standardizedFileURL != targetFile.standardizedFileURL
         else { return nil }
         return try target.queue.writeWithoutTransaction { db -> TableTransfer? in
+            // Should an earlier transfer have failed to detach, its attachment must not block this one.
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pragma_database_list WHERE name = ?)", arguments: [Self.attached]) == true {
+                try db.execute(sql: "DETACH DATABASE \(Self.attached)")
+            }
             try db.execute(sql: "ATTACH DATABASE ? AS \(Self.attached)", arguments: [sourceFile.path])
             let outcome = Result { () throws -> TableTransfer? in
                 var copied: TableTransfer?
