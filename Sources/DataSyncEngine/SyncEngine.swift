@@ -137,8 +137,9 @@ public enum SyncEngine {
         }
         let sourceKeys = keys.map { "s.\($0)" }.joined(separator: ", ")
         // ?1 last anchor applied here, ?2 the source's new anchor, ?3 the target (echo suppression).
-        let changes = "FROM \(source).\(tracking) AS s WHERE s.version > ?1 AND s.version <= ?2 AND (s.origin IS NULL OR s.origin <> ?3)"
-        let present = "FROM \(source).\(tracking) AS s JOIN \(source).\(base) AS b ON \(matching("b", "s")) WHERE s.version > ?1 AND s.version <= ?2 AND (s.origin IS NULL OR s.origin <> ?3) AND s.tombstone = 0"
+        let inWindow = "s.version > ?1 AND s.version <= ?2 AND (s.origin IS NULL OR s.origin <> ?3)"
+        let changes = "FROM \(source).\(tracking) AS s WHERE \(inWindow)"
+        let present = "FROM \(source).\(tracking) AS s JOIN \(source).\(base) AS b ON \(matching("b", "s")) WHERE \(inWindow) AND s.tombstone = 0"
         let window: StatementArguments = [lastApplied, newAnchor, targetPeer]
         var result = TableTransfer(table: table.name)
         if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 \(changes))", arguments: window) == true {
