@@ -204,6 +204,9 @@ public struct SyncGroupHandler: Sendable {
         if let interval = settings.interval, interval != -1, interval < 5 {
             throw DataSyncError.invalidSyncInterval
         }
+        if let days = settings.conflictLoggingRetentionInDays, days < 0 {
+            throw DataSyncError.invalidParameterValue("conflictLoggingRetentionInDays", "must be zero or more days; got '\(days)'.")
+        }
         if let id = settings.syncDatabaseID, DatabasePath(armID: id) == nil {
             throw DataSyncError.invalidDatabaseResourceID
         }
