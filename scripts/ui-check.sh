@@ -15,14 +15,6 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# shellcheck source=lib/checks.sh
-source "$repo/scripts/lib/checks.sh"
-# shellcheck source=lib/python.sh
-source "$repo/scripts/lib/python.sh"
-# shellcheck source=lib/emulator.sh
-source "$repo/scripts/lib/emulator.sh"
-begin_work ui-check
-
 binary="${DATASYNC_EMULATOR_BINARY:-$repo/.build/debug/datasync-emulator}"
 venv="$repo/.venv-ui"
 requirements="$repo/scripts/requirements-ui.txt"
@@ -31,6 +23,14 @@ export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 # Selenium must never fetch a browser or a driver: Debian's are the ones to use.
 export SE_OFFLINE=true
+
+# shellcheck source=lib/checks.sh
+source "$repo/scripts/lib/checks.sh"
+# shellcheck source=lib/python.sh
+source "$repo/scripts/lib/python.sh"
+# shellcheck source=lib/emulator.sh
+source "$repo/scripts/lib/emulator.sh"
+begin_work ui-check
 
 # --- Chromium, Python and the virtualenv -----------------------------------------------------------
 
