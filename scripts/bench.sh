@@ -90,37 +90,18 @@ groups_label="$(sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$groups")"
 
 log() { echo "bench: $*" >&2; }
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/datasync-bench.XXXXXX")"
+# shellcheck source=lib/python.sh
+source "$repo/scripts/lib/python.sh"
+# shellcheck source=lib/emulator.sh
+source "$repo/scripts/lib/emulator.sh"
+begin_work datasync-bench
 results="$work/results.jsonl"
 : >"$results"
-pids=()
-
-stop_process() {
-    local pid="$1"
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do stop_process "$pid"; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # record JSON: appends one result line.
 record() { echo "$1" >>"$results"; }
 
-python="$(command -v python3 || true)"
-[[ -n "$python" ]] || { log "python3 is needed for the timing helper"; exit 1; }
+python="$(find_python)" || { log "python3 is needed for the timing helper"; exit 1; }
 
 # --- The helper: precise timings, population, fixtures and the table ------------------------------
 
@@ -568,16 +549,15 @@ fi
 start_server() {
     local name="$1"
     shift
-    local out="$work/$name.stdout"
-    "$@" >"$out" 2>"$work/$name.stderr" &
-    server_pid=$!
-    pids+=("$server_pid")
-    server_port=""
-    for _ in $(seq 600); do
-        if [[ -s "$out" ]] && grep -q "listening on" "$out"; then break; fi
-        kill -0 "$server_pid" 2>/dev/null || { log "$name exited early:"; tail -n 20 "$work/$name.stderr" >&2; exit 1; }
-        sleep 0.05
-    done
+    local out="$work/$name.stdout" status=0
+    launch "$out" "$work/$name.stderr" "$@"
+    server_pid=$launched_pid
+    await_readiness "$server_pid" "$out" 30 || status=$?
+    if [[ $status -eq 1 ]]; then
+        log "$name exited early:"
+        tail -n 20 "$work/$name.stderr" >&2
+        exit 1
+    fi
     server_port="$(sed -n 's/.*listening on https\{0,1\}:\/\/[^:]*:\([0-9]*\).*/\1/p' "$out" | head -n 1)"
     [[ -n "$server_port" ]] || { log "$name printed no readiness line"; exit 1; }
 }
@@ -614,7 +594,7 @@ populated="$work/populated"
 log "populating $groups_label groups × $members_per_group members (--lro-style sync, over HTTP)"
 start_server populate "$emulator" --port 0 --data-dir "$populated" --lro-style sync --log-level warning
 read -r resources populate_s < <(helper populate --port "$server_port" --groups "$groups" --members "$members_per_group")
-stop_process "$server_pid"
+stop_pid "$server_pid"
 state_bytes=$(($(stat -c %s "$populated/state.sqlite") + $(stat -c %s "$populated/state.sqlite-wal" 2>/dev/null || echo 0)))
 resource_bytes="$("$python" - "$populated/state.sqlite" <<'PYTHON' 2>/dev/null || echo null
 import sqlite3, sys
@@ -650,9 +630,9 @@ idle_cpu() { awk -v t="$(($(idle_ticks "$1") - $2))" -v hz="$(getconf CLK_TCK)" 
 record_memory "bench-hello" "idle, 6 s after start" "$idle_hello" "$(idle_cpu "$idle_hello" "${idle_before[0]}")"
 record_memory "emulator, empty data dir" "idle, 6 s after start" "$idle_empty" "$(idle_cpu "$idle_empty" "${idle_before[1]}")"
 record_memory "emulator, $groups_label groups × $members_per_group members" "idle, 6 s after start" "$idle_populated" "$(idle_cpu "$idle_populated" "${idle_before[2]}")"
-stop_process "$idle_hello"
-stop_process "$idle_empty"
-stop_process "$idle_populated"
+stop_pid "$idle_hello"
+stop_pid "$idle_empty"
+stop_pid "$idle_populated"
 
 # --- 2. HTTP throughput ---------------------------------------------------------------------------
 
@@ -745,10 +725,10 @@ if [[ $have_wrk -eq 1 ]]; then
         wait "$perf_pid" || true
         profile_report "$work/perf-put.data" "$out_dir/profile-put.txt"
     fi
-    stop_process "$hello_pid"
-    stop_process "$async_pid"
-    stop_process "$sync_pid"
-    stop_process "$pending_pid"
+    stop_pid "$hello_pid"
+    stop_pid "$async_pid"
+    stop_pid "$sync_pid"
+    stop_pid "$pending_pid"
 fi
 
 # --- 3. SDK workflow ------------------------------------------------------------------------------
@@ -770,7 +750,7 @@ if [[ -x "$venv_python" ]] && "$venv_python" -c 'import azure.mgmt.sql' 2>/dev/n
         "$venv_python" "$repo/scripts/sdk_walkthrough.py" --base-url "$url" --ca-file "$sdk_dir/tls/ca.pem" \
             --label bench >"$work/sdk-$run.log" 2>&1 || status=$?
         t1=$(date +%s%N)
-        stop_process "$sdk_pid"
+        stop_pid "$sdk_pid"
         process_s="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) / 1e9}')"
         walk_s="$(sed -n 's/^walkthrough: \([0-9.]*\) s$/\1/p' "$work/sdk-$run.log" | tail -n 1)"
         failed=false

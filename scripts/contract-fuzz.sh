@@ -26,6 +26,7 @@
 #   AZURE_SPEC_DIR                 the azure-spec folder (default: ../../shared/azure-spec from this script)
 #   DATASYNC_EMULATOR_BIN          the emulator binary (default: .build/debug/datasync-emulator)
 #   CONTRACT_FUZZ_VENV             the Python venv to use or create (default: ~/.cache/datasync-emulator/venv-fuzz)
+#   PYTHON                         the Python (>= 3.10) that creates the venv (default: python3)
 #   CONTRACT_FUZZ_MAX_EXAMPLES     positive cases per operation (default 25)
 #   CONTRACT_FUZZ_NEGATIVE_EXAMPLES negative cases per operation (default 15)
 #   CONTRACT_FUZZ_PASS_SECONDS     time budget of one schemathesis pass (default 30; 12 passes)
@@ -62,54 +63,33 @@ for _ in $(seq 1 60); do
 done
 [[ -x "$emulator" ]] || fail "no emulator binary at $emulator (build it first, or set DATASYNC_EMULATOR_BIN)"
 
-# --- schemathesis in a private venv, reinstalled only when the pinned requirements change
-stamp="$venv/.requirements-$(sha256sum "$requirements" | cut -c1-16)"
-if [[ ! -f "$stamp" ]]; then
-    echo "contract-fuzz: installing $requirements into $venv"
-    python3 -m venv "$venv" || fail "python3 -m venv failed (Debian: apt-get install python3-venv)"
-    "$venv/bin/python" -m pip install --disable-pip-version-check -q -r "$requirements" || fail "pip install failed"
-    rm -f "$venv"/.requirements-*
-    touch "$stamp"
-fi
-
 # --- a scratch folder: schemathesis writes caches into its working directory
-work="$(mktemp -d "${TMPDIR:-/tmp}/contract-fuzz.XXXXXX")"
-emulator_pid=""
+# shellcheck source=lib/python.sh
+source "$script_dir/lib/python.sh"
+# shellcheck source=lib/emulator.sh
+source "$script_dir/lib/emulator.sh"
+begin_work contract-fuzz
+fatal() { fail "$@"; }
 runner_pid=""
-stop() {  # stop one process we started, by its id: TERM, then KILL after 5 s
-    local pid="$1"
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 25); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
-cleanup() {
+before_exit() {
     if [[ -n "$runner_pid" ]]; then  # interrupted mid-run
-        stop "$runner_pid"  # the Python runner stops its own `st` child on TERM
+        stop_pid "$runner_pid"  # the Python runner stops its own `st` child on TERM
         echo "contract-fuzz: interrupted"
         echo "contract-fuzz: 0 passed, 1 failed"
     fi
-    stop "$emulator_pid"
     if [[ -n "${CONTRACT_FUZZ_KEEP:-}" ]]; then
         mkdir -p "$CONTRACT_FUZZ_KEEP" && cp -r "$work"/. "$CONTRACT_FUZZ_KEEP"/ 2>/dev/null || true
     fi
-    rm -rf "$work"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+
+# --- schemathesis in a private venv, installed when the pinned requirements are not there yet
+prepare_venv "$venv" "$requirements" "$work/venv.log" "a Python >= 3.10 is needed for schemathesis (set PYTHON)"
 
 # --- start the emulator on a free loopback port and wait for its readiness line
-"$emulator" --host 127.0.0.1 --port 0 --in-memory --log-level error >"$work/emulator.log" 2>&1 &
-emulator_pid=$!
-base_url=""
-for _ in $(seq 1 300); do
-    base_url="$(grep -o 'listening on http://127\.0\.0\.1:[0-9]*' "$work/emulator.log" | head -n1 | sed 's/^listening on //')" || true
-    [[ -n "$base_url" ]] && break
-    kill -0 "$emulator_pid" 2>/dev/null || break
-    sleep 0.2
-done
+launch "$work/emulator.log" "$work/emulator.log" "$emulator" --host 127.0.0.1 --port 0 --in-memory --log-level error
+emulator_pid=$launched_pid
+await_readiness "$emulator_pid" "$work/emulator.log" 60 || true
+base_url="$(grep -o 'listening on http://127\.0\.0\.1:[0-9]*' "$work/emulator.log" | head -n1 | sed 's/^listening on //')" || true
 [[ -n "$base_url" ]] || fail "the emulator did not start: $(tail -c 500 "$work/emulator.log")"
 echo "contract-fuzz: emulator $emulator at $base_url, spec $spec_dir"
 

@@ -497,13 +497,9 @@ def _register_hooks() -> None:  # noqa: C901 - one closure per hook, kept togeth
         if real:
             raise real[0]
 
-    @schemathesis.check
-    def arm_error_envelope(ctx: Any, response: Any, case: Any) -> bool | None:
-        """Every 4xx/5xx answer is JSON `{"error":{"code","message"}}` and nothing else."""
-        if response.status_code < 400 or response.request.method == "HEAD":
-            return None
-        content_type = (response.headers.get("content-type") or [""])[0]
-        body = _json_or_none(response.content)
+    def envelope_problems(content_type: str, content: bytes) -> list[str]:
+        """What keeps an answer from being JSON `{"error":{"code","message"}}` and nothing else."""
+        body = _json_or_none(content)
         problems = []
         if not content_type.lower().startswith("application/json"):
             problems.append(f"Content-Type is {content_type!r}, not application/json")
@@ -520,6 +516,14 @@ def _register_hooks() -> None:  # noqa: C901 - one closure per hook, kept togeth
             extra = set(error) - {"code", "message", "target", "details", "additionalInfo"}
             if extra:
                 problems.append(f"undeclared keys in error: {sorted(extra)}")
+        return problems
+
+    @schemathesis.check
+    def arm_error_envelope(ctx: Any, response: Any, case: Any) -> bool | None:
+        """Every 4xx/5xx answer is the ARM error envelope."""
+        if response.status_code < 400 or response.request.method == "HEAD":
+            return None
+        problems = envelope_problems((response.headers.get("content-type") or [""])[0], response.content)
         if problems:
             raise Finding(f"{response.status_code} envelope: {problems[0]}", "ARM error envelope violated: " + "; ".join(problems))
         return None
@@ -656,6 +660,11 @@ def _register_hooks() -> None:  # noqa: C901 - one closure per hook, kept togeth
         status, final_headers, content = final
         if status == 202:
             problems.append(Finding("LRO never finished", f"Location poll still 202 after {polls} polls"))
+        elif 400 <= status < 500:
+            # A failed operation: ARM answers its poll with the error, as the live service does for a group
+            # whose schema cannot be applied.
+            for problem in envelope_problems(final_headers.get("content-type", ""), content):
+                problems.append(Finding(f"LRO failed {status} envelope", f"the failed operation's poll is not the ARM error envelope: {problem}"))
         elif status >= 400:
             problems.append(Finding(f"LRO final {status}", f"Location poll ended in {status}: {_shorten(content.decode('utf-8', 'replace'), 300)}"))
         else:

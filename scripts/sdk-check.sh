@@ -13,124 +13,18 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/checks.sh
+source "$repo/scripts/lib/checks.sh"
+# shellcheck source=lib/python.sh
+source "$repo/scripts/lib/python.sh"
+# shellcheck source=lib/emulator.sh
+source "$repo/scripts/lib/emulator.sh"
+begin_work sdk-check
+
 binary="${DATASYNC_EMULATOR_BINARY:-$repo/.build/debug/datasync-emulator}"
 venv="$repo/.venv-sdk"
 requirements="$repo/scripts/requirements-sdk.txt"
 walkthrough="$repo/scripts/sdk_walkthrough.py"
-
-passed=0
-failed=0
-emulator_pids=()
-work="$(mktemp -d "${TMPDIR:-/tmp}/sdk-check.XXXXXX")"
-
-ok() {
-    passed=$((passed + 1))
-    echo "ok - $*"
-}
-
-not_ok() {
-    failed=$((failed + 1))
-    echo "not ok - $*"
-}
-
-summary() {
-    echo "sdk-check: $passed passed, $failed failed"
-}
-
-fatal() {
-    not_ok "$*"
-    summary
-    exit 1
-}
-
-stop_emulator() {
-    local pid="$1"
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-    local pid
-    for pid in "${emulator_pids[@]}"; do
-        stop_emulator "$pid"
-    done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# --- Python and the virtualenv -------------------------------------------------------------------
-
-find_python() {
-    local candidate
-    for candidate in ${PYTHON:-} python3 python3.13 python3.12 python3.11 python3.10; do
-        if command -v "$candidate" >/dev/null 2>&1 &&
-            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
-            command -v "$candidate"
-            return 0
-        fi
-    done
-    return 1
-}
-
-# True when every `name==version` line of the requirements is what the venv has installed.
-requirements_installed() {
-    "$venv/bin/python" - "$requirements" <<'EOF' 2>/dev/null
-import sys
-from importlib import metadata
-
-for line in open(sys.argv[1], encoding="utf-8"):
-    line = line.split("#", 1)[0].strip()
-    if not line:
-        continue
-    name, _, version = line.partition("==")
-    try:
-        if metadata.version(name.strip()) != version.strip():
-            sys.exit(1)
-    except metadata.PackageNotFoundError:
-        sys.exit(1)
-EOF
-}
-
-prepare_venv() {
-    if [[ -x "$venv/bin/python" ]] && ! "$venv/bin/python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
-        echo "sdk-check: $venv has no working Python >= 3.10; recreating it"
-        rm -rf "$venv"
-    fi
-    if [[ ! -x "$venv/bin/python" ]]; then
-        local python
-        python="$(find_python)" || fatal "a Python >= 3.10 is needed for azure-mgmt-sql (set PYTHON)"
-        if ! "$python" -m venv "$venv" >"$work/venv.log" 2>&1; then
-            # Debian's Python lacks ensurepip until python3-venv is installed.
-            if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-                echo "sdk-check: installing python3-venv"
-                rm -rf "$venv"
-                apt-get update -qq
-                DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
-                "$python" -m venv "$venv" >"$work/venv.log" 2>&1 || { cat "$work/venv.log"; fatal "python -m venv $venv"; }
-            else
-                cat "$work/venv.log"
-                fatal "python -m venv $venv (install python3-venv)"
-            fi
-        fi
-    fi
-    if requirements_installed; then
-        ok "virtualenv $venv has the pinned requirements (reused)"
-    else
-        echo "sdk-check: installing scripts/requirements-sdk.txt into $venv"
-        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements" ||
-            fatal "pip install -r scripts/requirements-sdk.txt"
-        requirements_installed || fatal "the pinned requirements are installed in $venv"
-        ok "virtualenv $venv has the pinned requirements (installed)"
-    fi
-}
 
 # --- The emulator --------------------------------------------------------------------------------
 
@@ -140,21 +34,15 @@ start_emulator() {
     local name="$1" dir="$2"
     shift 2
     local out="$work/$name.stdout" err="$work/$name.stderr"
-    (cd "$dir" && exec "$binary" "$@") >"$out" 2>"$err" &
-    local pid=$!
-    emulator_pids+=("$pid")
+    launch "$out" "$err" env -C "$dir" "$binary" "$@"
+    local pid="$launched_pid" status=0
     emulator_url=""
-    for _ in $(seq 300); do
-        if grep -q "listening on" "$out" 2>/dev/null; then
-            break
-        fi
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "emulator ($name) exited early; its stderr:"
-            tail -n 20 "$err"
-            fatal "emulator ($name) starts: $binary $*"
-        fi
-        sleep 0.1
-    done
+    await_readiness "$pid" "$out" 30 || status=$?
+    if [[ $status -eq 1 ]]; then
+        echo "emulator ($name) exited early; its stderr:"
+        tail -n 20 "$err"
+        fatal "emulator ($name) starts: $binary $*"
+    fi
     local line
     line="$(head -n 1 "$out")"
     if [[ "$line" =~ ^datasync-emulator\ listening\ on\ (https://127\.0\.0\.1:[0-9]+)$ ]]; then
@@ -172,19 +60,8 @@ start_emulator() {
 run_walkthrough() {
     local name="$1" label="$2"
     shift 2
-    local log="$work/$name.walkthrough.log" status=0
-    timeout 600 "$venv/bin/python" "$walkthrough" --label "$label" "$@" 2>&1 | tee "$log" || status=$?
-    local counts
-    counts="$(sed -n 's/^sdk_walkthrough.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log" | tail -n 1)"
-    if [[ -z "$counts" ]]; then
-        not_ok "sdk_walkthrough.py ($label) ran to its summary (exit status $status)"
-        return
-    fi
-    passed=$((passed + ${counts% *}))
-    failed=$((failed + ${counts#* }))
-    if [[ $status -ne 0 && ${counts#* } -eq 0 ]]; then
-        not_ok "sdk_walkthrough.py ($label) exits 0 (exit status $status)"
-    fi
+    run_counted "sdk_walkthrough.py ($label)" sdk_walkthrough "$work/$name.walkthrough.log" 600 \
+        "$venv/bin/python" "$walkthrough" --label "$label" "$@"
 }
 
 # check_stdout NAME: the readiness line is all the emulator printed to stdout.
@@ -208,7 +85,8 @@ show_emulator_log() {
 
 # --- The runs ------------------------------------------------------------------------------------
 
-prepare_venv
+prepare_venv "$venv" "$requirements" "$work/venv.log" "a Python >= 3.10 is needed for azure-mgmt-sql (set PYTHON)"
+ok "virtualenv $venv has the pinned requirements ($venv_state)"
 
 for _ in $(seq 6); do
     [[ -x "$binary" ]] && break
@@ -226,7 +104,7 @@ if [[ -s "$data_dir/tls/ca.pem" ]] && grep -q -- "-----BEGIN CERTIFICATE-----" "
 else
     not_ok "the CA certificate is written to <data-dir>/tls/ca.pem ($(ls -R "$data_dir" 2>&1 | tr '\n' ' '))"
 fi
-stop_emulator "$emulator_pid"
+stop_pid "$emulator_pid"
 check_stdout default
 [[ $failed -eq 0 ]] || show_emulator_log default
 failed_before=$failed
@@ -237,7 +115,7 @@ empty_dir="$work/cwd"
 mkdir -p "$empty_dir"
 start_emulator token "$empty_dir" --https --port 0 --in-memory --auth token --operation-delay 0.05 --log-level warning
 run_walkthrough token "https, --auth token, CA from /_emulator/ca.pem" --base-url "$emulator_url" --fetch-ca --auth token
-stop_emulator "$emulator_pid"
+stop_pid "$emulator_pid"
 check_stdout token
 if [[ -z "$(ls -A "$empty_dir")" ]]; then
     ok "--in-memory: nothing written to the working directory"

@@ -24,46 +24,13 @@ export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 # Selenium must never fetch a browser or a driver: Debian's are the ones to use.
 export SE_OFFLINE=true
 
-passed=0
-failed=0
-emulator_pid=""
-work="$(mktemp -d "${TMPDIR:-/tmp}/ui-check.XXXXXX")"
-
-ok() {
-    passed=$((passed + 1))
-    echo "ok - $*"
-}
-
-not_ok() {
-    failed=$((failed + 1))
-    echo "not ok - $*"
-}
-
-summary() {
-    echo "ui-check: $passed passed, $failed failed"
-}
-
-fatal() {
-    not_ok "$*"
-    summary
-    exit 1
-}
-
-cleanup() {
-    if [[ -n "$emulator_pid" ]] && kill -0 "$emulator_pid" 2>/dev/null; then
-        kill -TERM "$emulator_pid" 2>/dev/null || true
-        for _ in $(seq 50); do
-            kill -0 "$emulator_pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$emulator_pid" 2>/dev/null || true
-        wait "$emulator_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=lib/checks.sh
+source "$repo/scripts/lib/checks.sh"
+# shellcheck source=lib/python.sh
+source "$repo/scripts/lib/python.sh"
+# shellcheck source=lib/emulator.sh
+source "$repo/scripts/lib/emulator.sh"
+begin_work ui-check
 
 # --- Chromium, Python and the virtualenv -----------------------------------------------------------
 
@@ -78,70 +45,14 @@ fi
 [[ -x "$CHROMEDRIVER" ]] || fatal "chromedriver is installed at $CHROMEDRIVER (apt-get install chromium-driver, or set CHROMEDRIVER)"
 ok "browser: $("$CHROMIUM" --version 2>/dev/null | head -n 1)"
 
-find_python() {
-    local candidate
-    for candidate in ${PYTHON:-} python3 python3.13 python3.12 python3.11 python3.10; do
-        if command -v "$candidate" >/dev/null 2>&1 &&
-            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
-            command -v "$candidate"
-            return 0
-        fi
-    done
-    return 1
-}
-
-# True when every `name==version` line of the requirements is what the venv has installed.
-requirements_installed() {
-    "$venv/bin/python" - "$requirements" <<'EOF' 2>/dev/null
-import sys
-from importlib import metadata
-
-for line in open(sys.argv[1], encoding="utf-8"):
-    line = line.split("#", 1)[0].strip()
-    if not line:
-        continue
-    name, _, version = line.partition("==")
-    try:
-        if metadata.version(name.strip()) != version.strip():
-            sys.exit(1)
-    except metadata.PackageNotFoundError:
-        sys.exit(1)
-EOF
-}
-
-if [[ ! -x "$venv/bin/python" ]]; then
-    python="$(find_python)" || fatal "a Python >= 3.10 is needed (set PYTHON)"
-    if ! "$python" -m venv "$venv" >"$work/venv.log" 2>&1; then
-        # Debian's Python lacks ensurepip until python3-venv is installed.
-        if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-            rm -rf "$venv"
-            apt-get update -qq
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
-            "$python" -m venv "$venv" >"$work/venv.log" 2>&1 || { cat "$work/venv.log"; fatal "python -m venv $venv"; }
-        else
-            cat "$work/venv.log"
-            fatal "python -m venv $venv (install python3-venv)"
-        fi
-    fi
-fi
-if ! requirements_installed; then
-    echo "ui-check: installing scripts/requirements-ui.txt into $venv"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements" ||
-        fatal "pip install -r scripts/requirements-ui.txt"
-    requirements_installed || fatal "the pinned requirements are installed in $venv"
-fi
+prepare_venv "$venv" "$requirements" "$work/venv.log" "a Python >= 3.10 is needed (set PYTHON)"
 ok "virtualenv $venv has the pinned requirements"
 
 # --- The emulator ----------------------------------------------------------------------------------
 
 [[ -x "$binary" ]] || fatal "the emulator binary exists: $binary (build it, or set DATASYNC_EMULATOR_BINARY)"
-"$binary" --port 0 --in-memory --log-requests >"$work/stdout" 2>"$work/stderr" &
-emulator_pid=$!
-for _ in $(seq 300); do
-    grep -q "listening on" "$work/stdout" 2>/dev/null && break
-    kill -0 "$emulator_pid" 2>/dev/null || break
-    sleep 0.1
-done
+launch "$work/stdout" "$work/stderr" "$binary" --port 0 --in-memory --log-requests
+await_readiness "$launched_pid" "$work/stdout" 30 || true
 line="$(head -n 1 "$work/stdout")"
 if [[ "$line" =~ ^datasync-emulator\ listening\ on\ (http://127\.0\.0\.1:[0-9]+)$ ]]; then
     url="${BASH_REMATCH[1]}"
@@ -154,19 +65,8 @@ fi
 # --- The browser test ------------------------------------------------------------------------------
 
 mkdir -p "$artifacts"
-status=0
-timeout 300 "$venv/bin/python" "$repo/scripts/ui_check.py" --base-url "$url" --artifacts "$artifacts" 2>&1 |
-    tee "$work/ui_check.log" || status=$?
-counts="$(sed -n 's/^ui_check: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$work/ui_check.log" | tail -n 1)"
-if [[ -z "$counts" ]]; then
-    not_ok "ui_check.py ran to its summary (exit status $status)"
-else
-    passed=$((passed + ${counts% *}))
-    failed=$((failed + ${counts#* }))
-    if [[ $status -ne 0 && ${counts#* } -eq 0 ]]; then
-        not_ok "ui_check.py exits 0 (exit status $status)"
-    fi
-fi
+run_counted ui_check.py ui_check "$work/ui_check.log" 300 \
+    "$venv/bin/python" "$repo/scripts/ui_check.py" --base-url "$url" --artifacts "$artifacts"
 
 if grep -q "SyncMembers_CreateOrUpdate" "$work/stderr"; then
     ok "--log-requests writes each ARM request to the log"

@@ -12,9 +12,10 @@ struct LongRunningResponder: Sendable {
     let location: String
 
     /// The response to a write: 202 with `Location` (and `Azure-AsyncOperation` for groups from
-    /// 2025-02-01-preview), or under `--lro-style sync` the final answer straight away.
-    func accepted(_ operation: LongRunningOperation, call: ARMCall, forceAsync: Bool = false) -> Response {
+    /// 2025-02-01-preview), or under `--lro-style sync` the final answer straight away, a failure included.
+    func accepted(_ operation: LongRunningOperation, call: ARMCall, forceAsync: Bool = false) throws -> Response {
         if self.style == .sync, !forceAsync {
+            if case .failed(let error) = operation.progress { throw error }
             return self.finalResponse(operation.result, wire: Wire(call.apiVersion), view: .get)
         }
         var headers = HTTPFields()

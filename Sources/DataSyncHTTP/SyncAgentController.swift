@@ -38,14 +38,14 @@ struct SyncAgentController: Sendable {
         let syncDatabaseID = try WireDecoder(features: call.features).agentSyncDatabaseID(body)
         guard let body, !body.isEmpty else { throw DataSyncError.emptyRequestBody(.syncAgent) }
         let operation = try await self.handler.createOrUpdate(path, syncDatabaseID: syncDatabaseID, operationID: call.operationID)
-        return self.responder.accepted(operation, call: call)
+        return try self.responder.accepted(operation, call: call)
     }
 
     @Sendable func delete(_ call: ARMCall) async throws -> Response {
         guard let operation = try await self.handler.delete(try call.syncAgentPath(), operationID: call.operationID) else {
             return emptyResponse(.noContent)
         }
-        return self.responder.accepted(operation, call: call)
+        return try self.responder.accepted(operation, call: call)
     }
 
     @Sendable func generateKey(_ call: ARMCall) async throws -> Response {

@@ -48,21 +48,21 @@ struct SyncGroupController: Sendable {
         let settings = try WireDecoder(features: call.features).groupSettings(try await call.jsonBody())
         guard settings != SyncGroupSettings() else { throw DataSyncError.emptyRequestBody(.syncGroup) }
         let operation = try await self.handler.createOrUpdate(path, settings: settings, operationID: call.operationID)
-        return self.responder.accepted(operation, call: call)
+        return try self.responder.accepted(operation, call: call)
     }
 
     @Sendable func update(_ call: ARMCall) async throws -> Response {
         let path = try call.syncGroupPath()
         let patch = try WireDecoder(features: call.features).groupSettings(try await call.jsonBody())
         let operation = try await self.handler.patch(path, patch: patch, operationID: call.operationID)
-        return self.responder.accepted(operation, call: call)
+        return try self.responder.accepted(operation, call: call)
     }
 
     @Sendable func delete(_ call: ARMCall) async throws -> Response {
         guard let operation = try await self.handler.delete(try call.syncGroupPath(), operationID: call.operationID) else {
             return emptyResponse(.noContent)
         }
-        return self.responder.accepted(operation, call: call)
+        return try self.responder.accepted(operation, call: call)
     }
 
     @Sendable func cancelSync(_ call: ARMCall) async throws -> Response {
@@ -77,7 +77,7 @@ struct SyncGroupController: Sendable {
 
     @Sendable func refreshHubSchema(_ call: ARMCall) async throws -> Response {
         let operation = try await self.handler.refreshHubSchema(try call.syncGroupPath(), operationID: call.operationID)
-        return self.responder.accepted(operation, call: call, forceAsync: true)
+        return try self.responder.accepted(operation, call: call, forceAsync: true)
     }
 
     @Sendable func listHubSchemas(_ call: ARMCall) async throws -> Response {

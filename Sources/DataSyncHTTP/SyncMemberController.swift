@@ -36,26 +36,26 @@ struct SyncMemberController: Sendable {
         let settings = try WireDecoder(features: call.features).memberSettings(try await call.jsonBody())
         guard settings != SyncMemberSettings() else { throw DataSyncError.emptyRequestBody(.syncMember) }
         let operation = try await self.handler.createOrUpdate(path, settings: settings, operationID: call.operationID)
-        return self.responder.accepted(operation, call: call)
+        return try self.responder.accepted(operation, call: call)
     }
 
     @Sendable func update(_ call: ARMCall) async throws -> Response {
         let path = try call.syncMemberPath()
         let patch = try WireDecoder(features: call.features).memberSettings(try await call.jsonBody())
         let operation = try await self.handler.patch(path, patch: patch, operationID: call.operationID)
-        return self.responder.accepted(operation, call: call)
+        return try self.responder.accepted(operation, call: call)
     }
 
     @Sendable func delete(_ call: ARMCall) async throws -> Response {
         guard let operation = try await self.handler.delete(try call.syncMemberPath(), operationID: call.operationID) else {
             return emptyResponse(.noContent)
         }
-        return self.responder.accepted(operation, call: call)
+        return try self.responder.accepted(operation, call: call)
     }
 
     @Sendable func refreshMemberSchema(_ call: ARMCall) async throws -> Response {
         let operation = try await self.handler.refreshSchema(try call.syncMemberPath(), operationID: call.operationID)
-        return self.responder.accepted(operation, call: call, forceAsync: true)
+        return try self.responder.accepted(operation, call: call, forceAsync: true)
     }
 
     @Sendable func listMemberSchemas(_ call: ARMCall) async throws -> Response {

@@ -33,19 +33,16 @@ struct DataPlane: Sendable {
         }
         var tables: [SyncTable] = []
         for selected in schema.tables {
-            let quoted = selected.quotedName ?? ""
-            let name = SchemaReader.tableName(fromQuoted: quoted)
-            guard let table = hub.tables.first(where: { SchemaReader.tableName(fromQuoted: $0.quotedName).lowercased() == name.lowercased() }) else {
-                throw DataSyncError.genericFailure("table '\(quoted)' was not found in the hub schema.")
+            let selection = TableSelection(selected, hub: hub)
+            guard let table = selection.table, let syncTable = selection.syncTable else {
+                throw DataSyncError.genericFailure("table '\(selection.quotedName)' was not found in the hub schema.")
             }
             if let errorID = table.errorID {
                 throw DataSyncError.genericFailure("table '\(table.quotedName)' cannot be synced: \(errorID).")
             }
-            var chosen = Set<String>()
-            for column in selected.columns {
-                let columnName = SchemaReader.columnName(fromQuoted: column.quotedName ?? "")
-                guard let match = table.columns.first(where: { $0.name.lowercased() == columnName.lowercased() }) else {
-                    throw DataSyncError.genericFailure("column '\(column.quotedName ?? "")' was not found in table '\(table.quotedName)' of the hub schema.")
+            for column in selection.columns {
+                guard let match = column.match else {
+                    throw DataSyncError.genericFailure("column '\(column.quotedName)' was not found in table '\(table.quotedName)' of the hub schema.")
                 }
                 if match.errorID != nil {
                     throw DataSyncError(
@@ -54,19 +51,11 @@ struct DataPlane: Sendable {
                         message: "Column '\(match.quotedName)' of table '\(table.quotedName)' has the data type '\(match.dataType)', which Data Sync does not support."
                     )
                 }
-                chosen.insert(match.name)
             }
-            let keyColumns = table.columns.filter(\.isPrimaryKey).map(\.name)
-            for key in keyColumns where !chosen.contains(key) {
+            for key in syncTable.primaryKey where !syncTable.columns.contains(key) {
                 throw DataSyncError.genericFailure("primary key column '[\(key)]' of table '\(table.quotedName)' must be selected.")
             }
-            tables.append(
-                SyncTable(
-                    name: SchemaReader.tableName(fromQuoted: table.quotedName),
-                    columns: table.columns.map(\.name).filter(chosen.contains),
-                    primaryKey: keyColumns
-                )
-            )
+            tables.append(syncTable)
         }
         return tables
     }
@@ -115,6 +104,55 @@ struct DataPlane: Sendable {
         for member in members { self.deprovision(member: member) }
         if let hub = try? Self.hubKey(group.path) {
             try? self.databases.deprovision(hub, scope: Self.hubPeer(group.path), forgetting: [])
+        }
+    }
+}
+
+/// A selected table matched against the hub's refreshed schema, gaps included: saving a schema turns the
+/// gaps into the service's errors, the dashboard shows them beside what did match.
+public struct TableSelection: Sendable {
+    public struct Column: Sendable {
+        /// The name as the group's schema gives it, such as `[C]`.
+        public var quotedName: String
+        /// The bare name.
+        public var name: String
+        /// The hub's column of that name (without case), or `nil`.
+        public var match: SchemaColumn?
+    }
+
+    /// The name as the group's schema gives it, such as `[dbo].[T]`.
+    public var quotedName: String
+    /// The hub's table of that bare name (without case); `nil` when there is none or no refreshed schema.
+    public var table: SchemaTable?
+    /// The selected columns, in the order the schema gives them.
+    public var columns: [Column]
+
+    public init(_ selected: SyncGroupSchemaTable, hub: DatabaseSchema?) {
+        self.quotedName = selected.quotedName ?? ""
+        let name = SchemaReader.tableName(fromQuoted: self.quotedName).lowercased()
+        let table = hub?.tables.first { SchemaReader.tableName(fromQuoted: $0.quotedName).lowercased() == name }
+        self.table = table
+        self.columns = selected.columns.map { column in
+            let quoted = column.quotedName ?? ""
+            let bare = SchemaReader.columnName(fromQuoted: quoted)
+            return Column(quotedName: quoted, name: bare, match: table?.columns.first { $0.name.lowercased() == bare.lowercased() })
+        }
+    }
+
+    /// The hub's columns that the schema selects, in table order.
+    public var selectedColumns: [SchemaColumn] {
+        let chosen = Set(self.columns.compactMap(\.match?.name))
+        return self.table?.columns.filter { chosen.contains($0.name) } ?? []
+    }
+
+    /// The table as sync reads it, from the columns that matched; `nil` exactly when ``table`` is.
+    public var syncTable: SyncTable? {
+        self.table.map { table in
+            SyncTable(
+                name: SchemaReader.tableName(fromQuoted: table.quotedName),
+                columns: self.selectedColumns.map(\.name),
+                primaryKey: table.columns.filter(\.isPrimaryKey).map(\.name)
+            )
         }
     }
 }

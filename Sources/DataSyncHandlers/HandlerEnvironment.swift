@@ -31,8 +31,9 @@ public struct HandlerEnvironment: Sendable {
 
     var dataPlane: DataPlane { DataPlane(databases: self.databases) }
 
-    /// A new operation record for `result`, accepted now and finished once its delay passes.
-    func operation(id: UUID, server: ServerPath, result: OperationResult) -> LongRunningOperation {
+    /// A new operation record for `result`, accepted now and finished once its delay passes; with `failure`,
+    /// it finishes failed.
+    func operation(id: UUID, server: ServerPath, result: OperationResult, failure: DataSyncError? = nil) -> LongRunningOperation {
         let now = self.clock.now
         return LongRunningOperation(
             id: id,
@@ -41,7 +42,7 @@ public struct HandlerEnvironment: Sendable {
             result: result,
             startTime: now,
             readyAt: now.addingTimeInterval(self.operationDelay),
-            progress: .succeeded
+            progress: failure.map(OperationProgress.failed) ?? .succeeded
         )
     }
 }

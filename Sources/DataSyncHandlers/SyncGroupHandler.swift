@@ -32,23 +32,24 @@ public struct SyncGroupHandler: Sendable {
     ) async throws -> LongRunningOperation {
         try Self.validate(settings)
         let environment = self.environment
-        return try await environment.store.write { store in
+        return try await self.writeGroup { store in
             let existing = try store.reader.group(path)
             try Self.checkSyncDatabase(settings.syncDatabaseID, for: path, in: store.reader)
-            try Self.checkSchema(settings.schema, of: path, in: store.reader)
             var group = existing ?? SyncGroup(path: path, settings: settings, createdAt: environment.clock.now)
             if let existing {
                 group.path.name = existing.path.name
                 group.settings = settings
             }
             group.scheduledFrom = environment.clock.now
-            try Provisioning.apply(to: &group, environment: environment, store: store)
-            try store.save(group)
+            let failure = try Self.applySchema(settings.schema, to: &group, environment: environment, store: store)
             let operation = environment.operation(
                 id: operationID,
                 server: path.database.server,
-                result: .groupUpserted(group, created: existing == nil)
+                result: .groupUpserted(group, created: existing == nil),
+                failure: failure
             )
+            guard failure == nil else { throw SchemaNotApplied(operation: operation) }
+            try store.save(group)
             try store.save(operation)
             return operation
         }
@@ -63,19 +64,20 @@ public struct SyncGroupHandler: Sendable {
         guard patch != SyncGroupSettings() else { throw DataSyncError.emptyRequestBody(.syncGroup) }
         try Self.validate(patch)
         let environment = self.environment
-        return try await environment.store.write { store in
+        return try await self.writeGroup { store in
             var group = try Self.existing(path, in: store.reader)
             try Self.checkSyncDatabase(patch.syncDatabaseID, for: path, in: store.reader)
-            try Self.checkSchema(patch.schema, of: path, in: store.reader)
             group.settings.merge(patch)
             group.scheduledFrom = environment.clock.now
-            try Provisioning.apply(to: &group, environment: environment, store: store)
-            try store.save(group)
+            let failure = try Self.applySchema(patch.schema, to: &group, environment: environment, store: store)
             let operation = environment.operation(
                 id: operationID,
                 server: path.database.server,
-                result: .groupPatched(group, patch: patch)
+                result: .groupPatched(group, patch: patch),
+                failure: failure
             )
+            guard failure == nil else { throw SchemaNotApplied(operation: operation) }
+            try store.save(group)
             try store.save(operation)
             return operation
         }
@@ -204,6 +206,9 @@ public struct SyncGroupHandler: Sendable {
         if let interval = settings.interval, interval != -1, interval < 5 {
             throw DataSyncError.invalidSyncInterval
         }
+        if let days = settings.conflictLoggingRetentionInDays, days < 0 {
+            throw DataSyncError.invalidParameterValue("conflictLoggingRetentionInDays", "must be zero or more days; got '\(days)'.")
+        }
         if let id = settings.syncDatabaseID, DatabasePath(armID: id) == nil {
             throw DataSyncError.invalidDatabaseResourceID
         }
@@ -217,6 +222,42 @@ public struct SyncGroupHandler: Sendable {
             try reader.groupSyncDatabaseIDs(inSubscription: subscription, excluding: path.id.armKey)
             + reader.agents(inSubscription: subscription).compactMap(\.syncDatabaseID)
         try requireSameSyncDatabase(wanted, inUse: inUse)
+    }
+
+    /// Ends a group write whose schema cannot be applied, with the failed operation that answers for it.
+    private struct SchemaNotApplied: Error {
+        var operation: LongRunningOperation
+    }
+
+    /// Runs a group write in one transaction. When its schema cannot be applied, nothing of it is kept but
+    /// its failed operation: the live service accepts such a write with 202 and fails it on the poll
+    /// (`SyncOperation_GenericFailure`, Azure/azure-powershell#14405).
+    private func writeGroup(
+        _ body: @Sendable (StoreWriter) throws -> LongRunningOperation
+    ) async throws -> LongRunningOperation {
+        do {
+            return try await self.environment.store.write(body)
+        } catch let failure as SchemaNotApplied {
+            try await self.environment.store.write { try $0.save(failure.operation) }
+            return failure.operation
+        }
+    }
+
+    /// Checks the schema a write gives (`requested`) and provisions the group's.
+    /// - Returns: why the schema cannot be applied, or `nil` once it is.
+    private static func applySchema(
+        _ requested: SyncGroupSchema?,
+        to group: inout SyncGroup,
+        environment: HandlerEnvironment,
+        store: StoreWriter
+    ) throws -> DataSyncError? {
+        do {
+            try Self.checkSchema(requested, of: group.path, in: store.reader)
+            try Provisioning.apply(to: &group, environment: environment, store: store)
+            return nil
+        } catch let error as DataSyncError {
+            return error
+        }
     }
 
     /// A schema with tables needs `masterSyncMemberName` to name a member of the group.

@@ -276,6 +276,23 @@ private struct LinesHandler: LogHandler {
         }
     }
 
+    @Test("selected tables and columns the refreshed hub schema no longer has are shown as problems")
+    func schemaProblems() async throws {
+        try await withScenario { scenario in
+            try await scenario.build(
+                hubSQL: "CREATE TABLE T (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE U (id INTEGER PRIMARY KEY, w TEXT)",
+                tables: [("T", ["id", "v"]), ("U", ["id", "w"])]
+            )
+            try await scenario.exec(.hub, "ALTER TABLE T RENAME COLUMN v TO v2; ALTER TABLE U RENAME TO U2")
+            #expect((try await scenario.arm.finish(try await scenario.arm.post(HowTo.groupPath() + "/refreshHubSchema"))).status == .ok)
+            let page = try await control(scenario.arm, Self.groupPage).text
+            #expect(page.contains("columns not in the hub schema: v</p>"))
+            #expect(page.contains("not in the hub schema: refresh the hub schema</p>"))
+            #expect(page.contains(#"<li><code>id</code> <span class="type">bigint</span> <span class="pk">primary key</span></li>"#))
+            #expect(page.contains("<li><code>w</code></li>"), "a table not found lists the selected names")
+        }
+    }
+
     @Test("an action answered without script redirects back with its outcome; a failure is reported there too")
     func formPosts() async throws {
         try await withEmulator { arm in

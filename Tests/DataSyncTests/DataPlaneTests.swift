@@ -62,7 +62,9 @@ import Testing
             try await arm.sql(HowTo.server, HowTo.database, "CREATE TABLE T (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE NoKey (v TEXT)")
             _ = try await arm.finish(try await arm.post(HowTo.groupPath() + "/refreshHubSchema"))
             let body = #"{"properties":{"schema":{"tables":[\#(table)],"masterSyncMemberName":"\#(HowTo.member)"}}}"#
-            let reply = try await arm.patch(HowTo.groupPath(), body)
+            let accepted = try await arm.patch(HowTo.groupPath(), body)
+            #expect(accepted.status == .accepted)
+            let reply = try await arm.finish(accepted)
             #expect(reply.status == .badRequest)
             #expect(reply.errorCode == code)
             #expect(reply.errorMessage?.contains(fragment) == true, "\(reply.errorMessage ?? "")")

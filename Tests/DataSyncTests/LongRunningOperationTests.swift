@@ -46,6 +46,28 @@ import Testing
         }
     }
 
+    @Test("a failed group write: its status resource says Failed with the error, --lro-style sync answers the error")
+    func failedOperation() async throws {
+        let unknownMaster = "Failed to perform data sync operation: 'syncgroupcrud-4879' can't be found as sync group member"
+        try await withEmulator(apiVersion: "2025-02-01-preview") { arm in
+            let accepted = try await arm.put(HowTo.groupPath(), try HowTo.fixture("update-sync-group"))
+            #expect(accepted.status == .accepted)
+            let status = try await arm.poll(try #require(accepted.headers[.azureAsyncOperation]))
+            #expect(status.status == .ok)
+            #expect(status.string("status") == "Failed")
+            #expect(status.string("error.code") == "SyncOperation_GenericFailure")
+            #expect(status.string("error.message") == unknownMaster)
+            #expect((try await arm.get(HowTo.groupPath())).status == .notFound)
+        }
+        try await withEmulator(EmulatorConfiguration(longRunningStyle: .sync)) { arm in
+            let reply = try await arm.put(HowTo.groupPath(), try HowTo.fixture("update-sync-group"))
+            #expect(reply.status == .badRequest)
+            #expect(reply.errorCode == "SyncOperation_GenericFailure")
+            #expect(reply.errorMessage == unknownMaster)
+            #expect((try await arm.get(HowTo.groupPath())).status == .notFound)
+        }
+    }
+
     @Test("whole-second --retry-after goes out as Retry-After, sub-second as retry-after-ms")
     func retryAfterHeaders() async throws {
         try await withEmulator(EmulatorConfiguration(retryAfter: 15)) { arm in

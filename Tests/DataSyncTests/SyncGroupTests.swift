@@ -148,16 +148,22 @@ import Testing
         }
     }
 
-    @Test("a schema whose master is not a member fails with the live message")
+    @Test("a schema whose master is not a member is accepted, then its poll fails with the live message; nothing changes")
     func unknownMasterMember() async throws {
         try await withEmulator { arm in
             _ = try await arm.createGroup()
-            let reply = try await arm.put(HowTo.groupPath(), try HowTo.fixture("update-sync-group"))
+            let before = try await arm.get(HowTo.groupPath())
+            let accepted = try await arm.put(HowTo.groupPath(), try HowTo.fixture("update-sync-group"))
+            #expect(accepted.status == .accepted)
+            #expect(accepted.string("operation") == "UpsertSyncGroup")
+            let reply = try await arm.finish(accepted)
             #expect(reply.status == .badRequest)
             #expect(reply.errorCode == "SyncOperation_GenericFailure")
             #expect(
                 reply.errorMessage == "Failed to perform data sync operation: 'syncgroupcrud-4879' can't be found as sync group member"
             )
+            #expect(reply.object?.members.map(\.key) == ["error"])
+            #expect((try await arm.get(HowTo.groupPath())).text == before.text)
         }
     }
 

@@ -198,34 +198,30 @@ struct GroupDetail: Sendable {
         )
     }
 
-    /// Resolves a selected table as sync does (bare names, without case), but reports a problem instead of
-    /// failing, so the page can still show the rest.
+    /// Resolves a selected table as sync does, but reports a problem instead of failing, so the page can
+    /// still show the rest.
     private static func resolve(_ selected: SyncGroupSchemaTable, hub: DatabaseSchema?) -> SelectedTable {
-        let quoted = selected.quotedName ?? ""
-        let name = SchemaReader.tableName(fromQuoted: quoted).lowercased()
-        let wanted = selected.columns.map { SchemaReader.columnName(fromQuoted: $0.quotedName ?? "") }
-        guard let table = hub?.tables.first(where: { SchemaReader.tableName(fromQuoted: $0.quotedName).lowercased() == name }) else {
-            let columns = wanted.map { SelectedTable.Column(name: $0, dataType: "", isPrimaryKey: false) }
-            return SelectedTable(quotedName: quoted, columns: columns, problem: "not in the hub schema: refresh the hub schema", syncTable: nil)
+        let selection = TableSelection(selected, hub: hub)
+        guard selection.table != nil else {
+            let columns = selection.columns.map { SelectedTable.Column(name: $0.name, dataType: "", isPrimaryKey: false) }
+            return SelectedTable(
+                quotedName: selection.quotedName,
+                columns: columns,
+                problem: "not in the hub schema: refresh the hub schema",
+                syncTable: nil
+            )
         }
-        let chosen = Set(wanted.map { $0.lowercased() })
-        let columns = table.columns.filter { chosen.contains($0.name.lowercased()) }
-        let missing = wanted.filter { name in !table.columns.contains { $0.name.lowercased() == name.lowercased() } }
-        let display = columns.map { SelectedTable.Column(name: $0.name, dataType: $0.dataType, isPrimaryKey: $0.isPrimaryKey) }
+        let display = selection.selectedColumns.map { SelectedTable.Column(name: $0.name, dataType: $0.dataType, isPrimaryKey: $0.isPrimaryKey) }
+        let missing = selection.columns.filter { $0.match == nil }.map(\.name)
         guard missing.isEmpty else {
             return SelectedTable(
-                quotedName: quoted,
+                quotedName: selection.quotedName,
                 columns: display,
                 problem: "columns not in the hub schema: \(missing.joined(separator: ", "))",
                 syncTable: nil
             )
         }
-        let syncTable = SyncTable(
-            name: SchemaReader.tableName(fromQuoted: table.quotedName),
-            columns: columns.map(\.name),
-            primaryKey: table.columns.filter(\.isPrimaryKey).map(\.name)
-        )
-        return SelectedTable(quotedName: quoted, columns: display, problem: nil, syncTable: syncTable)
+        return SelectedTable(quotedName: selection.quotedName, columns: display, problem: nil, syncTable: selection.syncTable)
     }
 
     private static func compare(
