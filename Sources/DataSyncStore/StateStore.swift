@@ -9,6 +9,7 @@ import GRDB
 /// this module.
 public final class StateStore: Sendable {
     private let writer: any DatabaseWriter
+    private let bodies = DecodedBodies()
 
     /// The file that holds the state, or `nil` in memory.
     public let fileURL: URL?
@@ -100,12 +101,12 @@ public final class StateStore: Sendable {
     }
 
     private func readOnCallingThread<T>(_ body: (StoreReader) throws -> T) throws -> T {
-        try self.writer.read { db in try body(StoreReader(db: db)) }
+        try self.writer.read { db in try body(StoreReader(db: db, bodies: self.bodies)) }
     }
 
     /// Runs `body` in one write transaction; nothing it wrote survives if it throws.
     public func write<T: Sendable>(_ body: @Sendable (StoreWriter) throws -> T) async throws -> T {
-        try await self.writer.write { db in try body(StoreWriter(db: db)) }
+        try await self.writer.write { db in try body(StoreWriter(db: db, bodies: self.bodies)) }
     }
 
     /// Forgets every resource, operation, log and schema.
