@@ -49,6 +49,10 @@ public enum APIVersionPolicy: String, Sendable, CaseIterable {
     /// - Throws: ``ARMError`` for a missing version, or one the policy refuses.
     public func resolve(_ requested: String?, supported: [APIVersion]) throws -> (served: APIVersion, warning: String?) {
         guard let requested, !requested.isEmpty else { throw ARMError.missingAPIVersion }
+        // Clients send a known version spelled as listed: found without sorting, lowercasing or parsing.
+        if let exact = supported.first(where: { $0.rawValue == requested }) {
+            return (exact, nil)
+        }
         let sorted = supported.sorted()
         if let exact = sorted.first(where: { $0.rawValue.lowercased() == requested.lowercased() }) {
             return (exact, nil)

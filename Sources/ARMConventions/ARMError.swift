@@ -32,7 +32,7 @@ public struct ARMError: Error, Sendable, HTTPResponseError {
         return Response(
             status: self.status,
             headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(string: self.body.serialized()))
+            body: ResponseBody(byteBuffer: self.body.serializedBuffer())
         )
     }
 }

@@ -24,7 +24,9 @@ public struct ARMRequestMiddleware<Context: ARMRequestContext>: RouterMiddleware
         var context = context
         let requestID = UUID()
         context.armRequestID = requestID
-        let correlationID = request.headers[.correlationRequestID].flatMap(UUID.init(uuidString:)) ?? requestID
+        let requestIDText = requestID.uuidString.lowercased()
+        let correlationID = request.headers[.correlationRequestID].flatMap(UUID.init(uuidString:))?.uuidString.lowercased()
+            ?? requestIDText
         var response: Response
         do {
             response = try await next(request, context)
@@ -32,9 +34,9 @@ public struct ARMRequestMiddleware<Context: ARMRequestContext>: RouterMiddleware
             response = try Self.render(error, request: request, context: context)
         }
         if response.headers[.requestID] == nil {
-            response.headers[.requestID] = requestID.uuidString.lowercased()
+            response.headers[.requestID] = requestIDText
         }
-        response.headers[.correlationRequestID] = correlationID.uuidString.lowercased()
+        response.headers[.correlationRequestID] = correlationID
         return response
     }
 

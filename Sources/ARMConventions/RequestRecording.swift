@@ -5,14 +5,16 @@ import Logging
 import Synchronization
 
 /// One ARM request as the emulator answered it: what the request inspector lists, `--log-requests`
-/// writes and metrics count. Secrets are already redacted (``Redaction``).
+/// writes and metrics count. What it shows has secrets redacted (``Redaction``).
 public struct RecordedRequest: Sendable {
     /// When the request arrived (wall-clock time, not the emulator's virtual clock).
     public var time: Date
     public var method: String
-    /// The path and query, with secret query values redacted.
-    public var path: String
-    public var apiVersion: String?
+    /// The path as requested.
+    let rawPath: String
+    /// The query as requested, secrets included: only ``path`` and ``apiVersion`` read it. Most records are
+    /// never shown, so redacting on every request was wasted work.
+    let rawQuery: String?
     /// The operation the request called, as the recorder's classifier names it (an ARM operation id).
     public var operation: String
     public var status: Int
@@ -21,32 +23,56 @@ public struct RecordedRequest: Sendable {
     public var requestID: String?
     /// The `x-ms-error-code` of the answer, for a failed request.
     public var errorCode: String?
-    /// The JSON request body with secrets redacted; `nil` when there was none, it was not JSON, or it was
-    /// too large to keep.
-    public var body: JSONValue?
+    /// The request body as received, when small enough to keep; only ``body`` reads it.
+    let rawBody: ByteBuffer?
 
+    /// - Parameters:
+    ///   - path: the path as requested.
+    ///   - query: the query as requested, secrets included.
+    ///   - body: the request body as received, secrets included.
     public init(
         time: Date,
         method: String,
         path: String,
-        apiVersion: String?,
+        query: String?,
         operation: String,
         status: Int,
         duration: Duration,
         requestID: String?,
         errorCode: String?,
-        body: JSONValue?
+        body: ByteBuffer?
     ) {
         self.time = time
         self.method = method
-        self.path = path
-        self.apiVersion = apiVersion
+        self.rawPath = path
+        self.rawQuery = query
         self.operation = operation
         self.status = status
         self.duration = duration
         self.requestID = requestID
         self.errorCode = errorCode
-        self.body = body
+        self.rawBody = body
+    }
+
+    /// The JSON request body with secrets redacted; `nil` when there was none, it was not JSON, or it was
+    /// too large to keep.
+    public var body: JSONValue? {
+        guard let rawBody, let value = try? JSONValue.parse(Data(rawBody.readableBytesView)) else { return nil }
+        return Redaction.json(value)
+    }
+
+    /// The path and query, with secret query values redacted.
+    public var path: String { Redaction.pathAndQuery(path: self.rawPath, query: self.rawQuery) }
+
+    /// The `api-version` query parameter, its name matched without case as ARM does.
+    public var apiVersion: String? {
+        for item in (self.rawQuery ?? "").split(separator: "&") {
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts[0].lowercased() == "api-version" else { continue }
+            let raw = parts.count > 1 ? String(parts[1]) : ""
+            return percentDecoded(raw)
+        }
+        return nil
     }
 
     /// The duration in milliseconds, as the inspector and the log show it.
@@ -154,8 +180,8 @@ public struct RequestRecordingMiddleware<Context: RequestContext>: RouterMiddlew
             let record = RecordedRequest(
                 time: time,
                 method: request.method.rawValue,
-                path: Redaction.pathAndQuery(path: request.uri.path, query: request.uri.query),
-                apiVersion: Self.apiVersion(in: request.uri.query),
+                path: request.uri.path,
+                query: request.uri.query,
                 operation: operation,
                 status: status,
                 duration: start.duration(to: .now),
@@ -175,23 +201,11 @@ public struct RequestRecordingMiddleware<Context: RequestContext>: RouterMiddlew
         }
     }
 
-    /// The redacted JSON body, collected into `request` so that the handler still reads it.
-    private static func keptBody(of request: inout Request) async -> JSONValue? {
-        guard let length = request.headers[.contentLength].flatMap(Int.init), length > 0, length <= self.bodyLimit,
-            let buffer = try? await request.collectBody(upTo: self.bodyLimit),
-            let value = try? JSONValue.parse(Data(buffer.readableBytesView))
+    /// The body, collected into `request` so that the handler still reads it; parsed and redacted only when
+    /// the record is shown.
+    private static func keptBody(of request: inout Request) async -> ByteBuffer? {
+        guard let length = request.headers[.contentLength].flatMap(Int.init), length > 0, length <= self.bodyLimit
         else { return nil }
-        return Redaction.json(value)
-    }
-
-    /// The `api-version` query parameter, its name matched without case as ARM does.
-    private static func apiVersion(in query: String?) -> String? {
-        for item in (query ?? "").split(separator: "&") {
-            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts[0].lowercased() == "api-version" else { continue }
-            let raw = parts.count > 1 ? String(parts[1]) : ""
-            return percentDecoded(raw)
-        }
-        return nil
+        return try? await request.collectBody(upTo: self.bodyLimit)
     }
 }

@@ -14,7 +14,24 @@ struct ARMCall: Sendable {
     /// `http` or `https`, as the listener serves; poll and next links use it.
     let scheme: String
 
-    var features: WireFeatures { WireFeatures(self.apiVersion) }
+    init(
+        request: Request,
+        context: EmulatorRequestContext,
+        parameters: [String: String],
+        apiVersion: APIVersion,
+        apiVersionWarning: String?,
+        scheme: String
+    ) {
+        self.request = request
+        self.context = context
+        self.parameters = parameters
+        self.apiVersion = apiVersion
+        self.apiVersionWarning = apiVersionWarning
+        self.scheme = scheme
+        self.features = WireFeatures(apiVersion)
+    }
+
+    let features: WireFeatures
     var operationID: UUID { self.context.armRequestID }
 
     /// The decoded path parameter `name`, validated as a resource name of `kind`.
@@ -161,8 +178,9 @@ struct ARMRouteTable: Sendable {
         let segments = (rawSegments.last == "" ? rawSegments.dropLast() : rawSegments).map { raw in
             percentDecoded(raw)
         }
+        let lowered = segments.map { $0.lowercased() }
         for route in self.routes {
-            guard let parameters = Self.match(route.segments, segments) else { continue }
+            guard let parameters = Self.match(route.segments, segments, lowered: lowered) else { continue }
             guard let handler = route.handlers[request.method] else {
                 var error = ARMError.methodNotAllowed(request.method.rawValue)
                 error.headers[.allow] = route.handlers.keys.map(\.rawValue).sorted().joined(separator: ", ")
@@ -188,16 +206,16 @@ struct ARMRouteTable: Sendable {
         throw ARMError.pathNotFound(request.uri.path)
     }
 
-    private static func match(_ pattern: [Segment], _ segments: [String]) -> [String: String]? {
+    /// The parameters of `segments` when they fit `pattern`; `lowered` holds the same segments in lowercase,
+    /// worked out once per request rather than once per route tried.
+    private static func match(_ pattern: [Segment], _ segments: [String], lowered: [String]) -> [String: String]? {
         guard pattern.count == segments.count else { return nil }
+        for (expected, actual) in zip(pattern, lowered) {
+            if case .literal(let literal) = expected, literal != actual { return nil }
+        }
         var parameters: [String: String] = [:]
         for (expected, actual) in zip(pattern, segments) {
-            switch expected {
-            case .literal(let literal):
-                guard literal == actual.lowercased() else { return nil }
-            case .parameter(let name):
-                parameters[name] = actual
-            }
+            if case .parameter(let name) = expected { parameters[name] = actual }
         }
         return parameters
     }

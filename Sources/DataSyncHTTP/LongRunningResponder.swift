@@ -133,7 +133,7 @@ struct LongRunningResponder: Sendable {
 func jsonResponse(_ status: HTTPResponse.Status, _ value: JSONValue, headers: HTTPFields = [:]) -> Response {
     var headers = headers
     headers[.contentType] = "application/json; charset=utf-8"
-    return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: value.serialized())))
+    return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: value.serializedBuffer()))
 }
 
 /// A response with no body and `Content-Length: 0`, as the live service sends after a refresh.

@@ -36,9 +36,13 @@ struct WireFeatures: Sendable {
     /// `identity` on groups and members, and `Azure-AsyncOperation` on group writes.
     let identity: Bool
 
+    private static let privateLinkSince = APIVersion("2019-06-01-preview")!
+    private static let conflictLoggingAndSkuSince = APIVersion("2020-02-02-preview")!
+    private static let identitySince = APIVersion("2025-02-01-preview")!
+
     init(_ version: APIVersion) {
-        self.privateLink = version >= APIVersion("2019-06-01-preview")!
-        self.conflictLoggingAndSku = version >= APIVersion("2020-02-02-preview")!
-        self.identity = version >= APIVersion("2025-02-01-preview")!
+        self.privateLink = version >= Self.privateLinkSince
+        self.conflictLoggingAndSku = version >= Self.conflictLoggingAndSkuSince
+        self.identity = version >= Self.identitySince
     }
 }

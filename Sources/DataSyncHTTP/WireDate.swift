@@ -16,14 +16,37 @@ enum WireDate {
             days -= 1
         }
         let (year, month, day) = civil(fromDays: days)
-        let time = String(format: "%02lld:%02lld:%02lld", seconds / 3600, (seconds % 3600) / 60, seconds % 60)
-        var text = String(format: "%04lld-%02lld-%02lld", year, month, day) + "T" + time
-        if milliseconds > 0 {
-            var fraction = String(format: "%03lld", milliseconds)
-            while fraction.hasSuffix("0") { fraction.removeLast() }
-            text += "." + fraction
+        // Digits by hand: `String(format:)` went through Foundation's formatter on every date of every answer.
+        var text: [UInt8] = []
+        text.reserveCapacity(24)
+        // As `%0<count>lld` writes them: zero-padded to `count` characters, the sign counted.
+        func digits(_ value: Int64, _ count: Int) {
+            let magnitude = String(value.magnitude).utf8
+            if value < 0 { text.append(UInt8(ascii: "-")) }
+            let width = value < 0 ? count - 1 : count
+            if magnitude.count < width {
+                text.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - magnitude.count))
+            }
+            text.append(contentsOf: magnitude)
         }
-        return text + "Z"
+        digits(year, 4)
+        text.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        text.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        text.append(UInt8(ascii: "T"))
+        digits(seconds / 3600, 2)
+        text.append(UInt8(ascii: ":"))
+        digits((seconds % 3600) / 60, 2)
+        text.append(UInt8(ascii: ":"))
+        digits(seconds % 60, 2)
+        if milliseconds > 0 {
+            text.append(UInt8(ascii: "."))
+            digits(milliseconds, 3)
+            while text.last == UInt8(ascii: "0") { text.removeLast() }
+        }
+        text.append(UInt8(ascii: "Z"))
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Parses `yyyy-mm-ddThh:mm:ss[.fff][Z|±hh:mm]`; a time without a zone is UTC, as the service reads it.

@@ -87,7 +87,7 @@ public final class SyncCoordinator: Sendable {
     public func runDueRounds() async {
         let now = self.environment.clock.now
         let due = (try? await self.environment.store.read { reader in
-            try reader.allGroups().filter { group in
+            try reader.scheduledGroups().filter { group in
                 guard let interval = group.settings.interval, interval > 0, group.syncState != .notReady else { return false }
                 let since = max(group.lastSyncTime, group.scheduledFrom ?? group.createdAt)
                 return now >= since.addingTimeInterval(TimeInterval(interval))

@@ -42,7 +42,9 @@ public struct SyncMemberHandler: Sendable {
                 createdAt: environment.clock.now
             )
             member.settings = settings
-            try store.save(member)
+            // A PUT that repeats the member as it is (retries, declarative tools) changes no row: its
+            // encoding and update were a tenth of a durable PUT's CPU, inside the serialised write.
+            if member != existing { try store.save(member) }
             try Self.provision(member, in: group, environment: environment, store: store)
             let operation = environment.operation(
                 id: operationID,

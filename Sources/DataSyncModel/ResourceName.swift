@@ -26,6 +26,7 @@ public struct ResourceName: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether `value` meets the rules, without throwing.
     public static func isValid(_ value: String) -> Bool {
+        if let ascii = Self.isValidASCII(value) { return ascii }
         guard !value.isEmpty, value.count <= Self.maximumLength, value != ".", value != ".." else { return false }
         for scalar in value.unicodeScalars {
             if scalar.properties.generalCategory == .control { return false }
@@ -33,6 +34,17 @@ public struct ResourceName: Hashable, Sendable, CustomStringConvertible {
         }
         return !value.contains(where: { Self.forbiddenCharacters.contains($0) })
     }
+
+    /// The same rules on the bytes of an ASCII name (every name in practice), without the grapheme and
+    /// Unicode-property lookups the general check pays; `nil` when `value` is not ASCII.
+    private static func isValidASCII(_ value: String) -> Bool? {
+        let bytes = value.utf8
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+        guard !bytes.isEmpty, bytes.count <= Self.maximumLength, value != ".", value != ".." else { return false }
+        return !bytes.contains { byte in byte < 0x20 || byte == 0x7F || Self.forbiddenBytes.contains(byte) }
+    }
+
+    private static let forbiddenBytes: Set<UInt8> = Set(Self.forbiddenCharacters.map { $0.asciiValue! })
 }
 
 /// The kinds of names that appear in Data Sync resource paths.

@@ -1,6 +1,7 @@
 import DataSyncModel
 import Foundation
 import GRDB
+import Synchronization
 
 /// The emulator's own state (groups, members, agents, operations, logs, schemas) in one SQLite database.
 ///
@@ -9,6 +10,8 @@ import GRDB
 /// this module.
 public final class StateStore: Sendable {
     private let writer: any DatabaseWriter
+    private let pending = Mutex(PendingWrites())
+    private let bodies = DecodedBodies()
 
     /// The file that holds the state, or `nil` in memory.
     public let fileURL: URL?
@@ -100,12 +103,69 @@ public final class StateStore: Sendable {
     }
 
     private func readOnCallingThread<T>(_ body: (StoreReader) throws -> T) throws -> T {
-        try self.writer.read { db in try body(StoreReader(db: db)) }
+        try self.writer.read { db in try body(StoreReader(db: db, bodies: self.bodies)) }
     }
 
-    /// Runs `body` in one write transaction; nothing it wrote survives if it throws.
-    public func write<T: Sendable>(_ body: @Sendable (StoreWriter) throws -> T) async throws -> T {
-        try await self.writer.write { db in try body(StoreWriter(db: db)) }
+    /// Runs `body` in a write transaction and returns once its writes are committed; nothing it wrote survives
+    /// if it throws.
+    ///
+    /// Writes that arrive while one is being committed are committed together (group commit): one
+    /// transaction, one `fdatasync`, each body in a savepoint of its own, so a body that throws rolls back
+    /// its own writes and nobody else's. No caller hears back before the shared commit succeeds.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (StoreWriter) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let outcome = WriteOutcome<T>()
+            let job = WriteJob(
+                run: { db in
+                    outcome.result = Result {
+                        var value: T?
+                        try db.inSavepoint {
+                            value = try body(StoreWriter(db: db, bodies: self.bodies))
+                            return .commit
+                        }
+                        return value!
+                    }
+                    if case .failure(let error) = outcome.result { return error }
+                    return nil
+                },
+                finish: { commitError in
+                    continuation.resume(with: commitError.map { .failure($0) } ?? outcome.result!)
+                }
+            )
+            let startsFlush = self.pending.withLock { pending -> Bool in
+                pending.jobs.append(job)
+                defer { pending.flushScheduled = true }
+                return !pending.flushScheduled
+            }
+            if startsFlush {
+                self.writer.asyncWriteWithoutTransaction { db in self.flush(db) }
+            }
+        }
+    }
+
+    /// Commits every write waiting now in one transaction, then tells each caller. A write that arrives
+    /// meanwhile schedules the next flush, which waits its turn on GRDB's writer queue.
+    private func flush(_ db: Database) {
+        let jobs = self.pending.withLock { pending -> [WriteJob] in
+            defer {
+                pending.jobs = []
+                pending.flushScheduled = false
+            }
+            return pending.jobs
+        }
+        do {
+            try db.inTransaction(.immediate) {
+                for job in jobs {
+                    // An error SQLite answers by rolling back the whole transaction (a full disk, an I/O
+                    // error) takes the earlier bodies' writes with it: then every caller hears of it.
+                    if let error = job.run(db), !db.isInsideTransaction { throw error }
+                }
+                return .commit
+            }
+            for job in jobs { job.finish(nil) }
+        } catch {
+            for job in jobs { job.finish(error) }
+        }
     }
 
     /// Forgets every resource, operation, log and schema.
@@ -116,6 +176,25 @@ public final class StateStore: Sendable {
             }
         }
     }
+}
+
+/// The writes waiting for the next group commit.
+private struct PendingWrites {
+    var jobs: [WriteJob] = []
+    /// Whether a flush is queued on the writer that has not yet taken the jobs.
+    var flushScheduled = false
+}
+
+/// One caller's write: `run` executes its body on the writer (returning the body's error), and `finish`
+/// answers the caller once the transaction's fate is known (with the commit's error, if any).
+private struct WriteJob: Sendable {
+    let run: @Sendable (Database) -> (any Error)?
+    let finish: @Sendable ((any Error)?) -> Void
+}
+
+/// The result of one body, set on the writer's queue before the commit and read after it.
+private final class WriteOutcome<T: Sendable>: @unchecked Sendable {
+    var result: Result<T, any Error>?
 }
 
 /// Why the state could not be opened.

@@ -17,31 +17,39 @@ enum ResourceTable: String {
 /// Typed reads of the emulator state inside one snapshot.
 public struct StoreReader {
     let db: Database
+    let bodies: DecodedBodies
 
     func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
         try JSONDecoder().decode(type, from: data)
     }
 
-    func fetchResource<T: Decodable>(_ type: T.Type, key: String) throws -> T? {
-        guard let data = try Data.fetchOne(self.db, sql: "SELECT body FROM resource WHERE key = ?", arguments: [key])
-        else { return nil }
-        return try self.decode(type, data)
+    func fetchResource<T: Decodable & Sendable>(_ type: T.Type, key: String) throws -> T? {
+        let statement = try self.db.cachedStatement(sql: "SELECT body FROM resource WHERE key = ?")
+        guard let data = try Data.fetchOne(statement, arguments: [key]) else { return nil }
+        return try self.bodies.value(type, key: key, data: data)
     }
 
-    func fetchResources<T: Decodable>(_ type: T.Type, table: ResourceTable, parentKey: String) throws -> [T] {
-        try Data.fetchAll(
-            self.db,
-            sql: "SELECT body FROM resource WHERE parentKey = ? AND type = ? ORDER BY seq",
-            arguments: [parentKey, table.rawValue]
-        ).map { try self.decode(type, $0) }
+    /// The resources of `table` whose `column` is `value`, oldest first.
+    private func fetchResources<T: Decodable & Sendable>(
+        _ type: T.Type,
+        table: ResourceTable,
+        column: String,
+        value: String
+    ) throws -> [T] {
+        let statement = try self.db.cachedStatement(
+            sql: "SELECT key, body FROM resource WHERE \(column) = ? AND type = ? ORDER BY seq"
+        )
+        return try Row.fetchAll(statement, arguments: [value, table.rawValue]).map { row in
+            try self.bodies.value(type, key: row[0], data: row[1])
+        }
     }
 
-    func fetchResources<T: Decodable>(_ type: T.Type, table: ResourceTable, subscriptionKey: String) throws -> [T] {
-        try Data.fetchAll(
-            self.db,
-            sql: "SELECT body FROM resource WHERE subscriptionKey = ? AND type = ? ORDER BY seq",
-            arguments: [subscriptionKey, table.rawValue]
-        ).map { try self.decode(type, $0) }
+    func fetchResources<T: Decodable & Sendable>(_ type: T.Type, table: ResourceTable, parentKey: String) throws -> [T] {
+        try self.fetchResources(type, table: table, column: "parentKey", value: parentKey)
+    }
+
+    func fetchResources<T: Decodable & Sendable>(_ type: T.Type, table: ResourceTable, subscriptionKey: String) throws -> [T] {
+        try self.fetchResources(type, table: table, column: "subscriptionKey", value: subscriptionKey)
     }
 
     public func group(_ path: SyncGroupPath) throws -> SyncGroup? {
@@ -60,6 +68,21 @@ public struct StoreReader {
     public func allGroups() throws -> [SyncGroup] {
         try Data.fetchAll(self.db, sql: "SELECT body FROM resource WHERE type = 'group' ORDER BY seq")
             .map { try self.decode(SyncGroup.self, $0) }
+    }
+
+    /// The groups that sync on an interval (`interval > 0`) and are ready, oldest first. SQLite picks them
+    /// from the stored JSON, so the scheduler's tick decodes only these, not every group.
+    public func scheduledGroups() throws -> [SyncGroup] {
+        try Data.fetchAll(
+            self.db,
+            sql: """
+                SELECT body FROM resource
+                WHERE type = 'group' AND json_extract(body, '$.settings.interval') > 0
+                AND json_extract(body, '$.syncState') <> ?
+                ORDER BY seq
+                """,
+            arguments: [SyncGroupState.notReady.rawValue]
+        ).map { try self.decode(SyncGroup.self, $0) }
     }
 
     public func member(_ path: SyncMemberPath) throws -> SyncMember? {
@@ -101,14 +124,10 @@ public struct StoreReader {
     }
 
     public func operation(_ id: UUID) throws -> LongRunningOperation? {
-        guard
-            let data = try Data.fetchOne(
-                self.db,
-                sql: "SELECT body FROM operation WHERE id = ?",
-                arguments: [id.uuidString.lowercased()]
-            )
-        else { return nil }
-        return try self.decode(LongRunningOperation.self, data)
+        let key = id.uuidString.lowercased()
+        let statement = try self.db.cachedStatement(sql: "SELECT body FROM operation WHERE id = ?")
+        guard let data = try Data.fetchOne(statement, arguments: [key]) else { return nil }
+        return try self.bodies.value(LongRunningOperation.self, key: key, data: data)
     }
 
     /// Log entries of a group between two instants, oldest first, after `cursor`, at most `limit`.
@@ -152,9 +171,10 @@ public struct StoreReader {
 /// Typed writes of the emulator state inside one transaction; it can read what it wrote.
 public struct StoreWriter {
     let db: Database
+    let bodies: DecodedBodies
 
     /// Reads inside the same transaction.
-    public var reader: StoreReader { StoreReader(db: self.db) }
+    public var reader: StoreReader { StoreReader(db: self.db, bodies: self.bodies) }
 
     private func upsertResource(
         key: String,

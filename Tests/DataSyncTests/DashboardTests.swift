@@ -192,8 +192,8 @@ private func sample(_ exposition: String, _ series: String) -> Double? {
         RecordedRequest(
             time: Date(timeIntervalSince1970: 0),
             method: "GET",
-            path: "/p?api-version=v",
-            apiVersion: "v",
+            path: "/p",
+            query: "api-version=v",
             operation: "SyncGroups_Get",
             status: status,
             duration: .milliseconds(3),
@@ -377,5 +377,23 @@ private struct LinesHandler: LogHandler {
             let script = try await control(arm, "/_emulator/ui/assets/dashboard.js")
             #expect(script.status == .ok && script.text.contains("data-live"))
         }
+    }
+}
+
+@Suite struct JSONSerializationTests {
+    @Test("strings are escaped as before: quotes, backslashes, controls; other text passes through")
+    func escaping() throws {
+        let value: JSONValue = .object([
+            "q\"k": .string("a\"b\\c\nd\re\tf\u{1}g\u{1F}h"),
+            "unicode": .string("Größe 数据 😀"),
+            "list": .array([.null, .bool(true), .bool(false), .integer(-42), .double(1.5), .double(.infinity)]),
+        ])
+        #expect(value.serialized() == #"{"q\"k":"a\"b\\c\nd\re\tf\u0001g\u001fh","unicode":"Größe 数据 😀","list":[null,true,false,-42,1.5,null]}"#)
+        #expect(value.data == Data(value.serialized().utf8))
+        #expect(try JSONValue.parse(value.data) == .object([
+            "q\"k": .string("a\"b\\c\nd\re\tf\u{1}g\u{1F}h"),
+            "unicode": .string("Größe 数据 😀"),
+            "list": .array([.null, .bool(true), .bool(false), .integer(-42), .double(1.5), .null]),
+        ]))
     }
 }

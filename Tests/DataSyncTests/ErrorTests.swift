@@ -288,6 +288,34 @@ import Testing
         #expect(WireDate.format(Date(timeIntervalSince1970: -62_135_596_800)) == "0001-01-01T00:00:00Z")
         #expect(WireDate.format(Date(timeIntervalSince1970: 1_522_197_537.397)) == "2018-03-28T00:38:57.397Z")
         #expect(WireDate.format(Date(timeIntervalSince1970: 1_522_197_537.5)) == "2018-03-28T00:38:57.5Z")
+        #expect(WireDate.format(Date(timeIntervalSince1970: 253_402_300_799.999)) == "9999-12-31T23:59:59.999Z")
+        #expect(WireDate.format(Date(timeIntervalSince1970: 1.25)) == "1970-01-01T00:00:01.25Z")
+    }
+
+    @Test("agrees with Foundation's Gregorian calendar over a seeded spread of instants")
+    func formatMatchesCalendar() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        var generator = SeededGenerator(seed: 42)
+        // 1600 to 9999: Foundation's calendar is Julian before 1582, the wire's is proleptic Gregorian.
+        let first: Int64 = -11_676_096_000_000
+        let last: Int64 = 253_402_300_799_999
+        for _ in 0..<2_000 {
+            let milliseconds = first + Int64(generator.next() % UInt64(last - first))
+            let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+            let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+            let fraction = Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) - Int64((date.timeIntervalSince1970).rounded(.down)) * 1000
+            var expected = String(
+                format: "%04d-%02d-%02dT%02d:%02d:%02d",
+                parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!, parts.second!
+            )
+            if fraction > 0 {
+                var digits = String(format: "%03lld", fraction)
+                while digits.hasSuffix("0") { digits.removeLast() }
+                expected += "." + digits
+            }
+            #expect(WireDate.format(date) == expected + "Z")
+        }
     }
 
     @Test("parses times with and without a zone")

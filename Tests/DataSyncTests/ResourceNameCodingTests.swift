@@ -15,3 +15,27 @@ import Testing
         }
     }
 }
+
+@Suite struct ResourceNameRuleTests {
+    @Test("ASCII names take the byte check, with the same verdicts as the rules state")
+    func asciiRules() {
+        for valid in ["g", "Hub-DB", "a.b", "...", "name with spaces", "x!$'()+,;=@[]^_`{|}~", String(repeating: "n", count: 128)] {
+            #expect(ResourceName.isValid(valid), "\(valid)")
+        }
+        let forbidden = ["/", "\\", "?", "#", "%", "&", ":", "*", "<", ">"].map { "a\($0)b" }
+        let controls = ["a\u{0}b", "a\u{1F}b", "a\u{7F}b", "a\r\nb", "\t"]
+        for invalid in ["", ".", "..", String(repeating: "n", count: 129)] + forbidden + controls {
+            #expect(!ResourceName.isValid(invalid), "\(invalid.debugDescription)")
+        }
+    }
+
+    @Test("names beyond ASCII keep the general rules: characters counted, Unicode controls refused")
+    func unicodeRules() {
+        #expect(ResourceName.isValid("Größe-数据"))
+        #expect(ResourceName.isValid(String(repeating: "é", count: 128)))
+        #expect(!ResourceName.isValid(String(repeating: "é", count: 129)))
+        #expect(!ResourceName.isValid("é\u{85}"))
+        #expect(!ResourceName.isValid("é\u{FFFD}"))
+        #expect(!ResourceName.isValid("é/x"))
+    }
+}

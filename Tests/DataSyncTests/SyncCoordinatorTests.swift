@@ -119,3 +119,40 @@ import Testing
         }
     }
 }
+
+/// A member PUT that repeats the member as it is writes no row, and still answers and records its operation.
+@Suite struct RepeatedMemberPutTests {
+    @Test("a repeated PUT keeps the member and its order; a changed PUT replaces its settings")
+    func repeatedPut() async throws {
+        let environment = HandlerEnvironment(
+            store: try StateStore.open(directory: nil),
+            clock: EmulatorClock(frozenAt: Date(timeIntervalSince1970: 1_790_000_000)),
+            location: "westus2",
+            operationDelay: 0,
+            databases: EmulatedDatabases(root: nil)
+        )
+        let groups = SyncGroupHandler(environment: environment, coordinator: SyncCoordinator(environment: environment))
+        let members = SyncMemberHandler(environment: environment)
+        _ = try await groups.createOrUpdate(SyncCoordinatorTests.group, settings: SyncGroupSettings(), operationID: UUID())
+        var settings = SyncMemberSettings()
+        settings.serverName = "srv"
+        settings.databaseName = "db"
+        let paths = try ["a", "b"].map { SyncMemberPath(group: SyncCoordinatorTests.group, name: try ResourceName($0, kind: .syncMember)) }
+        for path in paths {
+            _ = try await members.createOrUpdate(path, settings: settings, operationID: UUID())
+        }
+        let before = try await members.list(in: SyncCoordinatorTests.group, pageToken: nil).items
+
+        let repeated = try await members.createOrUpdate(paths[0], settings: settings, operationID: UUID())
+        #expect(repeated.result == .memberUpserted(before[0], created: false))
+        #expect(try await environment.store.read { try $0.operation(repeated.id) } == repeated)
+        #expect(try await members.list(in: SyncCoordinatorTests.group, pageToken: nil).items == before)
+
+        settings.databaseName = "other"
+        _ = try await members.createOrUpdate(paths[0], settings: settings, operationID: UUID())
+        let after = try await members.list(in: SyncCoordinatorTests.group, pageToken: nil).items
+        #expect(after.map(\.path.name.value) == ["a", "b"])
+        #expect(after[0].settings.databaseName == "other")
+        #expect(after[0].createdAt == before[0].createdAt)
+    }
+}

@@ -7,6 +7,7 @@ import Hummingbird
 import Metrics
 import NIOCore
 import Prometheus
+import Synchronization
 
 /// The emulator's metrics, in a Prometheus registry of its own: ARM requests by operation id and status,
 /// their latency, requests and long-running operations in progress, and what sync rounds did.
@@ -18,6 +19,11 @@ final class EmulatorMetrics: RequestObserver {
     let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
     private let operationsInProgress: Metrics.Gauge
+    /// The per-request handles, made once per operation (and status): making one asks the factory to
+    /// sanitise its names and look it up in the registry under a lock, on every request.
+    private let inFlightMeters = Mutex<[String: Meter]>([:])
+    private let durationTimers = Mutex<[String: Timer]>([:])
+    private let requestCounters = Mutex<[String: Metrics.Counter]>([:])
 
     /// Member outcomes of a sync round, each exported from zero so that rates work from the start.
     static let outcomes: [SyncMemberState] = [.syncSucceeded, .syncSucceededWithWarnings, .syncFailed, .syncCancelled]
@@ -43,8 +49,33 @@ final class EmulatorMetrics: RequestObserver {
         _ = self.conflicts
     }
 
+    private static func handle<Handle: Sendable>(in handles: borrowing Mutex<[String: Handle]>, _ key: String, make: () -> Handle) -> Handle {
+        if let handle = handles.withLock({ $0[key] }) { return handle }
+        let handle = make()
+        handles.withLock { $0[key] = handle }
+        return handle
+    }
+
     private func requestsInFlight(_ operation: String) -> Meter {
-        Meter(label: "arm_requests_in_flight", dimensions: [("operation", operation)], factory: self.factory)
+        Self.handle(in: self.inFlightMeters, operation) {
+            Meter(label: "arm_requests_in_flight", dimensions: [("operation", operation)], factory: self.factory)
+        }
+    }
+
+    private func requestDuration(_ operation: String) -> Timer {
+        Self.handle(in: self.durationTimers, operation) {
+            Timer(label: "arm_request_duration_seconds", dimensions: [("operation", operation)], factory: self.factory)
+        }
+    }
+
+    private func requestsTotal(_ operation: String, status: Int) -> Metrics.Counter {
+        Self.handle(in: self.requestCounters, "\(operation) \(status)") {
+            Metrics.Counter(
+                label: "arm_requests_total",
+                dimensions: [("operation", operation), ("status", String(status))],
+                factory: self.factory
+            )
+        }
     }
 
     private func syncRuns(_ outcome: SyncMemberState) -> Metrics.Counter {
@@ -65,12 +96,8 @@ final class EmulatorMetrics: RequestObserver {
 
     func requestFinished(_ request: RecordedRequest) {
         self.requestsInFlight(request.operation).decrement()
-        Metrics.Counter(
-            label: "arm_requests_total",
-            dimensions: [("operation", request.operation), ("status", String(request.status))],
-            factory: self.factory
-        ).increment()
-        Timer(label: "arm_request_duration_seconds", dimensions: [("operation", request.operation)], factory: self.factory)
+        self.requestsTotal(request.operation, status: request.status).increment()
+        self.requestDuration(request.operation)
             .recordNanoseconds(request.duration.components.seconds * 1_000_000_000 + request.duration.components.attoseconds / 1_000_000_000)
     }
 

@@ -1,0 +1,144 @@
+import DataSyncModel
+import DataSyncStore
+import Foundation
+import Testing
+
+/// The state store's own queries, below the handlers.
+@Suite struct StateStoreTests {
+    static let database = SyncCoordinatorTests.database
+
+    static func group(_ name: String, interval: Int?, state: SyncGroupState) throws -> SyncGroup {
+        var settings = SyncGroupSettings()
+        settings.interval = interval
+        var group = SyncGroup(
+            path: SyncGroupPath(database: Self.database, name: try ResourceName(name, kind: .syncGroup)),
+            settings: settings,
+            createdAt: Date(timeIntervalSince1970: 1_790_000_000)
+        )
+        group.syncState = state
+        return group
+    }
+
+    @Test("the scheduler's query returns exactly the ready groups with a positive interval, oldest first")
+    func scheduledGroups() async throws {
+        let store = try StateStore.open(directory: nil)
+        let groups = [
+            try Self.group("manual", interval: -1, state: .good),
+            try Self.group("unset", interval: nil, state: .good),
+            try Self.group("every-minute", interval: 60, state: .good),
+            try Self.group("not-ready", interval: 60, state: .notReady),
+            try Self.group("hourly", interval: 3600, state: .error),
+        ]
+        try await store.write { writer in
+            for group in groups { try writer.save(group) }
+        }
+        let scheduled = try await store.read { try $0.scheduledGroups() }
+        #expect(scheduled.map(\.path.name.value) == ["every-minute", "hourly"])
+        #expect(scheduled == [groups[2], groups[4]])
+    }
+}
+
+/// Group commit: concurrent writes share transactions, and each still stands or falls on its own.
+@Suite struct GroupCommitTests {
+    struct Refused: Error {}
+
+    @Test("of many concurrent writes, exactly those that succeeded are kept, on disk and after reopening")
+    func failuresRollBackOnlyThemselves() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("group-commit-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try StateStore.open(directory: directory)
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { tasks in
+            for index in 0..<64 {
+                tasks.addTask {
+                    let group = try! StateStoreTests.group("g\(index)", interval: index, state: .good)
+                    do {
+                        try await store.write { writer in
+                            try writer.save(group)
+                            if index % 3 == 0 { throw Refused() }
+                        }
+                        return (index, true)
+                    } catch {
+                        #expect(error is Refused)
+                        return (index, false)
+                    }
+                }
+            }
+            var outcomes: [Int: Bool] = [:]
+            for await (index, kept) in tasks { outcomes[index] = kept }
+            return outcomes
+        }
+        let expected = Set(outcomes.filter(\.value).map { "g\($0.key)" })
+        #expect(expected.count == 42)
+        for store in [store, try StateStore.open(directory: directory)] {
+            let names = try await store.read { reader in
+                try reader.groups(in: StateStoreTests.database).map(\.path.name.value)
+            }
+            #expect(Set(names) == expected)
+            #expect(names.count == expected.count)
+        }
+    }
+
+    @Test("a write's reads see the writes committed before it and its own, not those of a body that failed")
+    func readsWithinABatch() async throws {
+        let store = try StateStore.open(directory: nil)
+        let first = try StateStoreTests.group("shared", interval: 60, state: .good)
+        try await store.write { try $0.save(first) }
+        async let failed: Void = store.write { writer in
+            var changed = first
+            changed.settings.interval = 120
+            try writer.save(changed)
+            throw Refused()
+        }
+        async let read = store.write { writer in try writer.reader.group(first.path) }
+        _ = try? await failed
+        #expect(try await read == first)
+        #expect(try await store.read { try $0.group(first.path) } == first)
+    }
+}
+
+/// Decoded bodies are reused only for identical stored bytes, so reads stay right through every change.
+@Suite struct DecodedBodiesTests {
+    @Test("reads follow writes, rolled-back writes, deletes, a reset and a reopening")
+    func coherent() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("decoded-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try StateStore.open(directory: directory)
+        var group = try StateStoreTests.group("cached", interval: 60, state: .good)
+        let path = group.path
+        func read(_ store: StateStore) async throws -> SyncGroup? {
+            try await store.read { try $0.group(path) }
+        }
+        try await store.write { [group] in try $0.save(group) }
+        #expect(try await read(store) == group)
+        #expect(try await read(store) == group)
+
+        // Same length, different bytes: only a byte comparison tells them apart.
+        group.settings.interval = 70
+        try await store.write { [group] in try $0.save(group) }
+        #expect(try await read(store)?.settings.interval == 70)
+        #expect(try await store.read { try $0.groups(in: StateStoreTests.database) } == [group])
+
+        var refused = group
+        refused.settings.interval = 80
+        _ = try? await store.write { [refused] writer in
+            try writer.save(refused)
+            throw GroupCommitTests.Refused()
+        }
+        #expect(try await read(store) == group)
+        #expect(try await store.write { try $0.reader.group(path) } == group)
+
+        try await store.write { try $0.deleteGroup(path) }
+        #expect(try await read(store) == nil)
+
+        try await store.write { [group] in try $0.save(group) }
+        #expect(try await read(store) == group)
+        try await store.reset()
+        #expect(try await read(store) == nil)
+
+        group.settings.interval = 90
+        try await store.write { [group] in try $0.save(group) }
+        #expect(try await read(store) == group)
+        let reopened = try StateStore.open(directory: directory)
+        #expect(try await read(reopened) == group)
+    }
+}
