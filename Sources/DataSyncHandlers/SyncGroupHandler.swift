@@ -233,7 +233,7 @@ public struct SyncGroupHandler: Sendable {
     /// its failed operation: the live service accepts such a write with 202 and fails it on the poll
     /// (`SyncOperation_GenericFailure`, Azure/azure-powershell#14405).
     private func writeGroup(
-        _ body: @Sendable (StoreWriter) throws -> LongRunningOperation
+        _ body: @escaping @Sendable (StoreWriter) throws -> LongRunningOperation
     ) async throws -> LongRunningOperation {
         do {
             return try await self.environment.store.write(body)
