@@ -780,7 +780,7 @@ meta="$work/meta.json"
 cat >"$meta" <<EOF
 {"section":"meta","mode":"$mode","cold_runs":$cold_runs,"wrk_seconds":$wrk_seconds,"wrk_runs":$wrk_runs,
  "load_names":{"hello":"bench-hello GET /hello (baseline)","get-group":"GET sync group","list-100-members":"GET list of 100 members",
-   "put-sync":"PUT member (group of 10), --lro-style sync (answer after commit)","put-async+poll":"PUT member (group of 10) + poll, --lro-style async","poll-202":"GET of a pending operation (202)"}}
+   "put-sync":"PUT member, changed each time (group of 10), --lro-style sync (answer after commit)","put-async+poll":"PUT member, changed each time (group of 10) + poll, --lro-style async","poll-202":"GET of a pending operation (202)"}}
 EOF
 { tr -d '\n' <"$meta"; echo; } >>"$results"
 finished_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"

@@ -1,5 +1,6 @@
 -- PUT of a sync member against an emulator in --lro-style sync: each request writes one of BENCH_NAMES
--- members (default 100) of the group at BENCH_GROUP_PATH, in turn, with the body of BENCH_BODY_FILE.
+-- members (default 100) of the group at BENCH_GROUP_PATH, in turn, with the body of BENCH_BODY_FILE whose
+-- "myUser" becomes a new user name each time, so every request really changes the member.
 -- Every answer should be 200 (an update; bench.sh creates the members first).
 local here = (debug.getinfo(1, "S").source:match("^@(.*/)") or "./")
 local report = dofile(here .. "report.lua")
@@ -20,7 +21,8 @@ end
 function request()
   counter = counter + 1
   local index = (counter + (offset or 0)) % names
-  return wrk.format("PUT", group .. "/syncMembers/bench-put-" .. index .. query, headers, body)
+  local changed = body:gsub("myUser", "user-" .. counter)
+  return wrk.format("PUT", group .. "/syncMembers/bench-put-" .. index .. query, headers, changed)
 end
 
 done = report.done

@@ -1,6 +1,7 @@
 -- PUT of a sync member against an emulator in --lro-style async, then the poll of its Location until it
--- stops answering 202, as an SDK poller does. Requests are PUTs and polls mixed; an "operation" is one
--- PUT and its polls up to the final answer. The done line adds "ops" and "ops_per_s".
+-- stops answering 202, as an SDK poller does. Each PUT changes the member's user name, as in put.lua.
+-- Requests are PUTs and polls mixed; an "operation" is one PUT and its polls up to the final answer. The
+-- done line adds "ops" and "ops_per_s".
 local here = (debug.getinfo(1, "S").source:match("^@(.*/)") or "./")
 local report = dofile(here .. "report.lua")
 
@@ -30,7 +31,8 @@ function request()
   end
   counter = counter + 1
   local index = (counter + (offset or 0)) % names
-  return wrk.format("PUT", group .. "/syncMembers/bench-poll-" .. index .. query, headers, body)
+  local changed = body:gsub("myUser", "user-" .. counter)
+  return wrk.format("PUT", group .. "/syncMembers/bench-poll-" .. index .. query, headers, changed)
 end
 
 function response(status, headers, body)
