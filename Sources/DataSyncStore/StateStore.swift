@@ -93,6 +93,10 @@ public final class StateStore: Sendable {
         migrator.registerMigration("v2-logStatus") { db in
             try db.execute(sql: "ALTER TABLE syncLog ADD COLUMN operationStatus TEXT NOT NULL DEFAULT ''")
         }
+        // A new resource takes the next `seq`; without an index every write scanned the whole table for it.
+        migrator.registerMigration("v3-resourceBySeq") { db in
+            try db.execute(sql: "CREATE INDEX resourceBySeq ON resource(seq)")
+        }
         return migrator
     }
 
