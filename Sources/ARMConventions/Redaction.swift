@@ -66,3 +66,15 @@ public func percentDecoded(_ text: some StringProtocol, plusIsSpace: Bool = fals
     let spaced = hasPlus ? string.replacingOccurrences(of: "+", with: " ") : string
     return spaced.removingPercentEncoding ?? spaced
 }
+
+/// The value of query parameter `name` in `query`, with keys and values percent-decoded (`+` as a space)
+/// and keys compared without case, as ARM reads them.
+public func queryParameter(_ name: String, inQuery query: String?) -> String? {
+    let wanted = name.lowercased()
+    for item in (query ?? "").split(separator: "&") {
+        let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        guard percentDecoded(parts[0], plusIsSpace: true).lowercased() == wanted else { continue }
+        return percentDecoded(parts.count > 1 ? parts[1] : "", plusIsSpace: true)
+    }
+    return nil
+}

@@ -64,16 +64,8 @@ public struct RecordedRequest: Sendable {
     /// The path and query, with secret query values redacted.
     public var path: String { Redaction.pathAndQuery(path: self.rawPath, query: self.rawQuery) }
 
-    /// The `api-version` query parameter, its name matched without case as ARM does.
-    public var apiVersion: String? {
-        for item in (self.rawQuery ?? "").split(separator: "&") {
-            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts[0].lowercased() == "api-version" else { continue }
-            let raw = parts.count > 1 ? String(parts[1]) : ""
-            return percentDecoded(raw)
-        }
-        return nil
-    }
+    /// The `api-version` query parameter, read as the router reads it.
+    public var apiVersion: String? { queryParameter("api-version", inQuery: self.rawQuery) }
 
     /// The duration in milliseconds, as the inspector and the log show it.
     public var milliseconds: Double {

@@ -13,24 +13,7 @@ struct ARMCall: Sendable {
     let apiVersionWarning: String?
     /// `http` or `https`, as the listener serves; poll and next links use it.
     let scheme: String
-
-    init(
-        request: Request,
-        context: EmulatorRequestContext,
-        parameters: [String: String],
-        apiVersion: APIVersion,
-        apiVersionWarning: String?,
-        scheme: String
-    ) {
-        self.request = request
-        self.context = context
-        self.parameters = parameters
-        self.apiVersion = apiVersion
-        self.apiVersionWarning = apiVersionWarning
-        self.scheme = scheme
-        self.features = WireFeatures(apiVersion)
-    }
-
+    /// What `apiVersion` shows on the wire, worked out once per request.
     let features: WireFeatures
     var operationID: UUID { self.context.armRequestID }
 
@@ -195,7 +178,8 @@ struct ARMRouteTable: Sendable {
                     parameters: parameters,
                     apiVersion: served,
                     apiVersionWarning: warning,
-                    scheme: self.scheme
+                    scheme: self.scheme,
+                    features: WireFeatures(served)
                 )
             )
             if let warning {
@@ -236,16 +220,7 @@ struct ARMDispatchMiddleware: RouterMiddleware {
     }
 }
 
-/// The value of query parameter `name` in `request`, with keys and values percent-decoded and keys
-/// compared without case, as ARM reads them.
+/// The value of query parameter `name` in `request`, read as ``queryParameter(_:inQuery:)`` reads it.
 func queryParameter(_ name: String, in request: Request) -> String? {
-    let wanted = name.lowercased()
-    for item in (request.uri.query ?? "").split(separator: "&") {
-        let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-        let key = percentDecoded(parts[0], plusIsSpace: true)
-        guard key.lowercased() == wanted else { continue }
-        let raw = parts.count > 1 ? String(parts[1]) : ""
-        return percentDecoded(raw, plusIsSpace: true)
-    }
-    return nil
+    queryParameter(name, inQuery: request.uri.query)
 }

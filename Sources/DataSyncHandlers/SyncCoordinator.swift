@@ -88,7 +88,7 @@ public final class SyncCoordinator: Sendable {
         let now = self.environment.clock.now
         let due = (try? await self.environment.store.read { reader in
             try reader.scheduledGroups().filter { group in
-                guard let interval = group.settings.interval, interval > 0, group.syncState != .notReady else { return false }
+                guard let interval = group.settings.interval else { return false }
                 let since = max(group.lastSyncTime, group.scheduledFrom ?? group.createdAt)
                 return now >= since.addingTimeInterval(TimeInterval(interval))
             }.map(\.path)
