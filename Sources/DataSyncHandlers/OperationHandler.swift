@@ -18,7 +18,7 @@ public struct OperationHandler: Sendable {
         notFoundType: String
     ) async throws -> (operation: LongRunningOperation, progress: OperationProgress) {
         let now = self.environment.clock.now
-        let operation = try await self.environment.store.read { try $0.operation(id) }
+        let operation = try self.environment.store.operation(id)
         guard let operation, Self.matches(operation.result.family, family) else {
             throw DataSyncError.operationNotFound(type: notFoundType, id: id.uuidString.lowercased())
         }

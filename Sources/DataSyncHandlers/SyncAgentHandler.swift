@@ -22,7 +22,8 @@ public struct SyncAgentHandler: Sendable {
 
     /// `SyncAgents_Get`.
     public func get(_ path: SyncAgentPath) async throws -> SyncAgent {
-        try await self.environment.store.read { try Self.existing(path, in: $0) }
+        guard let agent = try self.environment.store.agent(path) else { throw DataSyncError.syncAgentNotFound(path.name) }
+        return agent
     }
 
     /// `SyncAgents_ListByServer`.

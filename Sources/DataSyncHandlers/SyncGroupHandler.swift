@@ -15,7 +15,8 @@ public struct SyncGroupHandler: Sendable {
 
     /// `SyncGroups_Get`.
     public func get(_ path: SyncGroupPath) async throws -> SyncGroup {
-        try await self.environment.store.read { try Self.existing(path, in: $0) }
+        guard let group = try self.environment.store.group(path) else { throw DataSyncError.syncGroupNotFound(path.name) }
+        return group
     }
 
     /// `SyncGroups_ListByDatabase`.

@@ -13,7 +13,10 @@ public struct SyncMemberHandler: Sendable {
 
     /// `SyncMembers_Get`.
     public func get(_ path: SyncMemberPath) async throws -> SyncMember {
-        try await self.environment.store.read { try Self.existing(path, in: $0) }
+        let store = self.environment.store
+        guard try store.group(path.group) != nil else { throw DataSyncError.syncGroupNotFound(path.group.name) }
+        guard let member = try store.member(path) else { throw DataSyncError.syncMemberNotFound(path.name) }
+        return member
     }
 
     /// `SyncMembers_ListBySyncGroup`.

@@ -9,7 +9,7 @@ import Synchronization
 final class DecodedBodies: Sendable {
     private struct Entry: @unchecked Sendable {
         let data: Data
-        /// Only ever a value of a `Sendable` type, decoded by ``value(_:key:data:)``.
+        /// Only ever a value of a `Sendable` type, decoded by ``value(_:key:data:)`` or given to ``remember(_:encodedAs:key:)``.
         let value: Any
     }
 
@@ -23,10 +23,17 @@ final class DecodedBodies: Sendable {
             return value
         }
         let value = try JSONDecoder().decode(type, from: data)
+        self.remember(value, encodedAs: data, key: key)
+        return value
+    }
+
+    /// Keeps `value`, which encodes to `data`, for row `key`: a write calls it with what it stores, so the next
+    /// read of the row does not decode what was just encoded. Should the write roll back, the stored bytes
+    /// differ and the entry is never used.
+    func remember<T: Sendable>(_ value: T, encodedAs data: Data, key: String) {
         self.entries.withLock { entries in
             if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
             entries[key] = Entry(data: data, value: value)
         }
-        return value
     }
 }

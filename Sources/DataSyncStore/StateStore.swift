@@ -12,6 +12,7 @@ public final class StateStore: Sendable {
     private let writer: any DatabaseWriter
     private let pending = Mutex(PendingWrites())
     private let bodies = DecodedBodies()
+    private let committed = CommittedRows()
 
     /// The file that holds the state, or `nil` in memory.
     public let fileURL: URL?
@@ -110,6 +111,39 @@ public final class StateStore: Sendable {
         try self.writer.read { db in try body(StoreReader(db: db, bodies: self.bodies)) }
     }
 
+    /// The latest committed group at `path`, read without a transaction when it is in ``CommittedRows``.
+    /// For a single row; reads that must agree with each other belong in one ``read(_:)``.
+    public func group(_ path: SyncGroupPath) throws -> SyncGroup? {
+        try self.committedResource(SyncGroup.self, key: path.id.armKey)
+    }
+
+    /// The latest committed member at `path`; see ``group(_:)``.
+    public func member(_ path: SyncMemberPath) throws -> SyncMember? {
+        try self.committedResource(SyncMember.self, key: path.id.armKey)
+    }
+
+    /// The latest committed agent at `path`; see ``group(_:)``.
+    public func agent(_ path: SyncAgentPath) throws -> SyncAgent? {
+        try self.committedResource(SyncAgent.self, key: path.id.armKey)
+    }
+
+    /// The latest committed record of operation `id`; see ``group(_:)``.
+    public func operation(_ id: UUID) throws -> LongRunningOperation? {
+        try self.committedRow(LongRunningOperation.self, key: id.uuidString.lowercased()) { try $0.operation(id) }
+    }
+
+    private func committedResource<T: Decodable & Sendable>(_ type: T.Type, key: String) throws -> T? {
+        try self.committedRow(type, key: key) { try $0.fetchResource(type, key: key) }
+    }
+
+    private func committedRow<T: Sendable>(_ type: T.Type, key: String, read: (StoreReader) throws -> T?) throws -> T? {
+        if let value = self.committed.value(type, key: key) { return value }
+        let generation = self.committed.generation()
+        guard let value = try self.readOnCallingThread(read) else { return nil }
+        self.committed.fill(key: key, value: value, ifUnchangedSince: generation)
+        return value
+    }
+
     /// Runs `body` in a write transaction and returns once its writes are committed; nothing it wrote survives
     /// if it throws.
     ///
@@ -121,16 +155,17 @@ public final class StateStore: Sendable {
             let outcome = WriteOutcome<T>()
             let job = WriteJob(
                 run: { db in
+                    let changes = WriteChanges()
                     outcome.result = Result {
                         var value: T?
                         try db.inSavepoint {
-                            value = try body(StoreWriter(db: db, bodies: self.bodies))
+                            value = try body(StoreWriter(db: db, bodies: self.bodies, changes: changes))
                             return .commit
                         }
                         return value!
                     }
-                    if case .failure(let error) = outcome.result { return error }
-                    return nil
+                    if case .failure(let error) = outcome.result { return .failure(error) }
+                    return .success(changes)
                 },
                 finish: { commitError in
                     continuation.resume(with: commitError.map { .failure($0) } ?? outcome.result!)
@@ -147,8 +182,8 @@ public final class StateStore: Sendable {
         }
     }
 
-    /// Commits every write waiting now in one transaction, then tells each caller. A write that arrives
-    /// meanwhile schedules the next flush, which waits its turn on GRDB's writer queue.
+    /// Commits every write waiting now in one transaction, updates ``CommittedRows``, then tells each caller.
+    /// A write that arrives meanwhile schedules the next flush, which waits its turn on GRDB's writer queue.
     private func flush(_ db: Database) {
         let jobs = self.pending.withLock { pending -> [WriteJob] in
             defer {
@@ -158,14 +193,21 @@ public final class StateStore: Sendable {
             return pending.jobs
         }
         do {
+            var committedChanges: [WriteChanges] = []
             try db.inTransaction(.immediate) {
                 for job in jobs {
-                    // An error SQLite answers by rolling back the whole transaction (a full disk, an I/O
-                    // error) takes the earlier bodies' writes with it: then every caller hears of it.
-                    if let error = job.run(db), !db.isInsideTransaction { throw error }
+                    switch job.run(db) {
+                    case .success(let changes):
+                        committedChanges.append(changes)
+                    case .failure(let error):
+                        // An error SQLite answers by rolling back the whole transaction (a full disk, an I/O
+                        // error) takes the earlier bodies' writes with it: then every caller hears of it.
+                        if !db.isInsideTransaction { throw error }
+                    }
                 }
                 return .commit
             }
+            self.committed.apply(committedChanges)
             for job in jobs { job.finish(nil) }
         } catch {
             for job in jobs { job.finish(error) }
@@ -174,11 +216,7 @@ public final class StateStore: Sendable {
 
     /// Forgets every resource, operation, log and schema.
     public func reset() async throws {
-        try await self.writer.write { db in
-            for table in ["resource", "operation", "syncLog", "schemaSnapshot"] {
-                try db.execute(sql: "DELETE FROM \(table)")
-            }
-        }
+        try await self.write { try $0.deleteAll() }
     }
 }
 
@@ -189,10 +227,10 @@ private struct PendingWrites {
     var flushScheduled = false
 }
 
-/// One caller's write: `run` executes its body on the writer (returning the body's error), and `finish`
-/// answers the caller once the transaction's fate is known (with the commit's error, if any).
+/// One caller's write: `run` executes its body on the writer (returning what it changed, or its error), and
+/// `finish` answers the caller once the transaction's fate is known (with the commit's error, if any).
 private struct WriteJob: Sendable {
-    let run: @Sendable (Database) -> (any Error)?
+    let run: @Sendable (Database) -> Result<WriteChanges, any Error>
     let finish: @Sendable ((any Error)?) -> Void
 }
 

@@ -172,6 +172,8 @@ public struct StoreReader {
 public struct StoreWriter {
     let db: Database
     let bodies: DecodedBodies
+    /// What this write changes among the rows ``CommittedRows`` keeps.
+    let changes: WriteChanges
 
     /// Reads inside the same transaction.
     public var reader: StoreReader { StoreReader(db: self.db, bodies: self.bodies) }
@@ -181,7 +183,7 @@ public struct StoreWriter {
         table: ResourceTable,
         parentKey: String,
         subscriptionKey: String,
-        body: some Encodable
+        body: some Encodable & Sendable
     ) throws {
         let data = try encoder.encode(body)
         try self.db.execute(
@@ -192,6 +194,8 @@ public struct StoreWriter {
                 """,
             arguments: [key, table.rawValue, parentKey, subscriptionKey, data]
         )
+        self.bodies.remember(body, encodedAs: data, key: key)
+        self.changes.upserted(key, body)
     }
 
     private func deleteTree(key: String) throws {
@@ -204,6 +208,7 @@ public struct StoreWriter {
             sql: "DELETE FROM schemaSnapshot WHERE ownerKey = ? OR substr(ownerKey, 1, ?) = ?",
             arguments: [key, prefix.count, prefix]
         )
+        self.changes.deleted()
     }
 
     public func save(_ group: SyncGroup) throws {
@@ -251,10 +256,22 @@ public struct StoreWriter {
     }
 
     public func save(_ operation: LongRunningOperation) throws {
+        let key = operation.id.uuidString.lowercased()
+        let data = try encoder.encode(operation)
         try self.db.execute(
             sql: "INSERT INTO operation (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
-            arguments: [operation.id.uuidString.lowercased(), try encoder.encode(operation)]
+            arguments: [key, data]
         )
+        self.bodies.remember(operation, encodedAs: data, key: key)
+        self.changes.upserted(key, operation)
+    }
+
+    /// Forgets every resource, operation, log and schema.
+    func deleteAll() throws {
+        for table in ["resource", "operation", "syncLog", "schemaSnapshot"] {
+            try self.db.execute(sql: "DELETE FROM \(table)")
+        }
+        self.changes.deleted()
     }
 
     public func appendLog(_ entry: SyncLogEntry, to group: SyncGroupPath) throws {

@@ -1,5 +1,5 @@
 import DataSyncModel
-import DataSyncStore
+@testable import DataSyncStore
 import Foundation
 import Testing
 
@@ -75,6 +75,10 @@ import Testing
             }
             #expect(Set(names) == expected)
             #expect(names.count == expected.count)
+            for index in 0..<64 {
+                let path = try StateStoreTests.group("g\(index)", interval: index, state: .good).path
+                #expect((try store.group(path) != nil) == outcomes[index], "committed read of g\(index)")
+            }
         }
     }
 
@@ -93,20 +97,26 @@ import Testing
         _ = try? await failed
         #expect(try await read == first)
         #expect(try await store.read { try $0.group(first.path) } == first)
+        #expect(try store.group(first.path) == first)
     }
 }
 
-/// Decoded bodies are reused only for identical stored bytes, so reads stay right through every change.
-@Suite struct DecodedBodiesTests {
-    @Test("reads follow writes, rolled-back writes, deletes, a reset and a reopening")
+/// Decoded bodies are reused only for identical stored bytes, and committed rows are replaced by each commit,
+/// so reads of both kinds stay right through every change.
+@Suite struct ReadCachesTests {
+    @Test("snapshot and committed reads follow writes, rolled-back writes, deletes, a reset and a reopening")
     func coherent() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("decoded-\(UUID())")
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try StateStore.open(directory: directory)
         var group = try StateStoreTests.group("cached", interval: 60, state: .good)
         let path = group.path
+        /// Reads the group both ways, and fails the test when they disagree.
         func read(_ store: StateStore) async throws -> SyncGroup? {
-            try await store.read { try $0.group(path) }
+            let snapshot = try await store.read { try $0.group(path) }
+            let committed = try store.group(path)
+            #expect(snapshot == committed)
+            return committed
         }
         try await store.write { [group] in try $0.save(group) }
         #expect(try await read(store) == group)
@@ -140,5 +150,44 @@ import Testing
         #expect(try await read(store) == group)
         let reopened = try StateStore.open(directory: directory)
         #expect(try await read(reopened) == group)
+    }
+}
+
+/// The committed-rows cache on its own: the rules that keep a reader from putting back an older value.
+@Suite struct CommittedRowsTests {
+    @Test("a value read before a commit was applied is not kept; one read after it is")
+    func staleFillIsRefused() {
+        let rows = CommittedRows()
+        let before = rows.generation()
+        let write = WriteChanges()
+        write.upserted("k", 2)
+        rows.apply([write])
+        rows.fill(key: "k", value: 1, ifUnchangedSince: before)
+        #expect(rows.value(Int.self, key: "k") == 2)
+
+        let deletion = WriteChanges()
+        deletion.deleted()
+        rows.apply([deletion])
+        #expect(rows.value(Int.self, key: "k") == nil)
+        let after = rows.generation()
+        rows.fill(key: "k", value: 3, ifUnchangedSince: after)
+        #expect(rows.value(Int.self, key: "k") == 3)
+        #expect(rows.value(String.self, key: "k") == nil)
+    }
+
+    @Test("a delete forgets what came before it in the same write, not what came after")
+    func deleteThenUpsert() {
+        let rows = CommittedRows()
+        let earlier = WriteChanges()
+        earlier.upserted("a", 1)
+        rows.apply([earlier])
+        let write = WriteChanges()
+        write.upserted("b", 2)
+        write.deleted()
+        write.upserted("c", 3)
+        rows.apply([write])
+        #expect(rows.value(Int.self, key: "a") == nil)
+        #expect(rows.value(Int.self, key: "b") == nil)
+        #expect(rows.value(Int.self, key: "c") == 3)
     }
 }
