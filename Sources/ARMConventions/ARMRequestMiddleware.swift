@@ -5,11 +5,12 @@ import Logging
 
 /// A request context that carries ARM's per-request id.
 public protocol ARMRequestContext: RequestContext {
-    /// The `x-ms-request-id` of this request; a long-running operation started by it takes the same id.
-    var armRequestID: UUID { get set }
+    /// The `x-ms-request-id` of this request, made with the context (``RandomUUID``); a long-running operation
+    /// started by it takes the same id.
+    var armRequestID: UUID { get }
 }
 
-/// The outermost middleware: gives every request its ids, and turns every error into the ARM envelope.
+/// The outermost middleware: answers every request with its ids, and turns every error into the ARM envelope.
 ///
 /// Every response carries `x-ms-request-id` and `x-ms-correlation-request-id` (the client's when it sent
 /// one). Nothing thrown below escapes as a bare 500 page: unknown errors become `InternalServerError`.
@@ -21,10 +22,7 @@ public struct ARMRequestMiddleware<Context: ARMRequestContext>: RouterMiddleware
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        var context = context
-        let requestID = UUID()
-        context.armRequestID = requestID
-        let requestIDText = requestID.uuidString.lowercased()
+        let requestIDText = context.armRequestID.uuidString.lowercased()
         let correlationID = request.headers[.correlationRequestID].flatMap(UUID.init(uuidString:))?.uuidString.lowercased()
             ?? requestIDText
         var response: Response

@@ -91,22 +91,30 @@ extension RequestObserver {
 public final class RequestLog: RequestObserver {
     /// How many requests are kept.
     public let capacity: Int
-    private let entries = Mutex<[RecordedRequest]>([])
+    /// A ring: once full, each request overwrites the oldest, so keeping one never moves the others.
+    private let ring = Mutex<(entries: [RecordedRequest], next: Int)>(([], 0))
 
     public init(capacity: Int = 200) {
         self.capacity = max(1, capacity)
     }
 
     public func requestFinished(_ request: RecordedRequest) {
-        self.entries.withLock { entries in
-            entries.append(request)
-            if entries.count > self.capacity { entries.removeFirst(entries.count - self.capacity) }
+        self.ring.withLock { ring in
+            if ring.entries.count < self.capacity {
+                ring.entries.append(request)
+            } else {
+                ring.entries[ring.next] = request
+            }
+            ring.next = (ring.next + 1) % self.capacity
         }
     }
 
     /// At most `limit` of the kept requests, newest first.
     public func recent(limit: Int) -> [RecordedRequest] {
-        self.entries.withLock { Array($0.suffix(max(0, limit)).reversed()) }
+        self.ring.withLock { ring in
+            let oldestFirst = ring.entries[ring.next...] + ring.entries[..<ring.next]
+            return Array(oldestFirst.suffix(max(0, limit)).reversed())
+        }
     }
 }
 
@@ -141,14 +149,14 @@ public struct RequestRecordingMiddleware<Context: RequestContext>: RouterMiddlew
     /// The largest body kept, in bytes.
     public static var bodyLimit: Int { 64 * 1024 }
 
-    let classify: @Sendable (HTTPRequest.Method, String) -> String?
+    let classify: @Sendable (Request, Context) -> String?
     let observers: [any RequestObserver]
 
     /// - Parameters:
-    ///   - classify: the operation a method and path call, or `nil` for a request not to record.
+    ///   - classify: the operation a request calls, or `nil` for a request not to record.
     ///   - observers: told about each recorded request.
     public init(
-        classify: @escaping @Sendable (HTTPRequest.Method, String) -> String?,
+        classify: @escaping @Sendable (Request, Context) -> String?,
         observers: [any RequestObserver]
     ) {
         self.classify = classify
@@ -160,7 +168,7 @@ public struct RequestRecordingMiddleware<Context: RequestContext>: RouterMiddlew
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        guard let operation = self.classify(request.method, request.uri.path) else {
+        guard let operation = self.classify(request, context) else {
             return try await next(request, context)
         }
         let time = Date()

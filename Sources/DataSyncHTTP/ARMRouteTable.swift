@@ -96,21 +96,44 @@ struct ARMCall: Sendable {
     }
 }
 
-/// The ARM routes, matched segment by segment without case for literals, as ARM matches them.
+/// A request matched against the ARM routes. The outermost middleware matches each request once and
+/// keeps the result in its context, where the request recorder reads the operation's name and
+/// ``ARMDispatchMiddleware`` finds the handler.
+struct ARMRouteMatch: Sendable {
+    /// The contract's operation id for the request's method and path (`SyncGroups_Get`), or
+    /// ``ARMRouteTable/unknownOperation`` when no route has the path or the method.
+    let operation: String
+    /// The index of the route whose path matched; `nil` when none did.
+    fileprivate let route: Int?
+    /// The path parameters, percent-decoded.
+    let parameters: [String: String]
+}
+
+/// The ARM routes, each with the contract's operation id, matched segment by segment (literals without
+/// case, as ARM matches them).
 ///
 /// A route knows its methods, so a known path with an unknown method gets 405 rather than 404.
 struct ARMRouteTable: Sendable {
     typealias Handler = @Sendable (ARMCall) async throws -> Response
 
+    /// The name of an ARM request that matches no operation (it is answered 404 or 405).
+    static let unknownOperation = "Unknown"
+
     private enum Segment: Sendable {
-        case literal(String)
+        /// Lowercase ASCII bytes.
+        case literal([UInt8])
         case parameter(String)
+    }
+
+    private struct Operation: Sendable {
+        let name: String
+        let handler: Handler
     }
 
     private struct Route: Sendable {
         let segments: [Segment]
         let versions: [APIVersion]
-        var handlers: [HTTPRequest.Method: Handler]
+        var operations: [HTTPRequest.Method: Operation]
     }
 
     private var routes: [Route] = []
@@ -122,20 +145,23 @@ struct ARMRouteTable: Sendable {
         self.scheme = scheme
     }
 
-    /// Adds `handler` for `method` on `template`, such as `/subscriptions/{subscriptionId}/...`.
+    /// Adds `handler` for `method` on `template`, such as `/subscriptions/{subscriptionId}/...`, as the
+    /// contract's operation `operation` (`SyncGroups_Get`), which the request inspector and metrics show.
     mutating func on(
         _ method: HTTPRequest.Method,
         _ template: String,
+        _ operation: String,
         versions: [APIVersion] = ServedAPIVersions.all,
         _ handler: @escaping Handler
     ) {
         let segments: [Segment] = template.split(separator: "/").map { part in
-            part.hasPrefix("{") ? .parameter(String(part.dropFirst().dropLast())) : .literal(part.lowercased())
+            part.hasPrefix("{") ? .parameter(String(part.dropFirst().dropLast())) : .literal(Array(part.lowercased().utf8))
         }
+        let entry = Operation(name: operation, handler: handler)
         if let index = self.routes.firstIndex(where: { Self.sameShape($0.segments, segments) }) {
-            self.routes[index].handlers[method] = handler
+            self.routes[index].operations[method] = entry
         } else {
-            self.routes.append(Route(segments: segments, versions: versions, handlers: [method: handler]))
+            self.routes.append(Route(segments: segments, versions: versions, operations: [method: entry]))
         }
     }
 
@@ -150,58 +176,85 @@ struct ARMRouteTable: Sendable {
         }
     }
 
-    /// Whether `path` belongs to the ARM namespace this table serves.
+    /// Whether `path` belongs to the ARM namespace this table serves (`/subscriptions/`, without case).
     static func isARMPath(_ path: String) -> Bool {
-        path.lowercased().hasPrefix("/subscriptions/")
+        let prefix = "/subscriptions/".utf8
+        let bytes = path.utf8
+        return bytes.count >= prefix.count && zip(prefix, bytes).allSatisfy { $0 == asciiLowercased($1) }
     }
 
-    /// Finds the route for `request`, checks its method and api-version, and runs its handler.
-    func dispatch(_ request: Request, context: EmulatorRequestContext) async throws -> Response {
-        let rawSegments = request.uri.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        let segments = (rawSegments.last == "" ? rawSegments.dropLast() : rawSegments).map { raw in
-            percentDecoded(raw)
-        }
-        let lowered = segments.map { $0.lowercased() }
-        for route in self.routes {
-            guard let parameters = Self.match(route.segments, segments, lowered: lowered) else { continue }
-            guard let handler = route.handlers[request.method] else {
-                var error = ARMError.methodNotAllowed(request.method.rawValue)
-                error.headers[.allow] = route.handlers.keys.map(\.rawValue).sorted().joined(separator: ", ")
-                throw error
+    /// The route and operation of `method` on `path`; `nil` outside the ARM namespace.
+    func match(_ method: HTTPRequest.Method, path: String) -> ARMRouteMatch? {
+        guard Self.isARMPath(path) else { return nil }
+        var segments = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst()
+        if segments.last?.isEmpty == true { segments = segments.dropLast() }
+        for (index, route) in self.routes.enumerated() where route.segments.count == segments.count {
+            guard zip(route.segments, segments).allSatisfy({ Self.literalMatches($0, $1) }) else { continue }
+            var parameters: [String: String] = [:]
+            for (expected, actual) in zip(route.segments, segments) {
+                if case .parameter(let name) = expected { parameters[name] = percentDecoded(Substring(actual)) }
             }
-            let requested = queryParameter("api-version", in: request)
-            let (served, warning) = try self.policy.resolve(requested, supported: route.versions)
-            var response = try await handler(
-                ARMCall(
-                    request: request,
-                    context: context,
-                    parameters: parameters,
-                    apiVersion: served,
-                    apiVersionWarning: warning,
-                    scheme: self.scheme,
-                    features: WireFeatures(served)
-                )
+            let operation = route.operations[method]?.name ?? Self.unknownOperation
+            return ARMRouteMatch(operation: operation, route: index, parameters: parameters)
+        }
+        return ARMRouteMatch(operation: Self.unknownOperation, route: nil, parameters: [:])
+    }
+
+    /// Whether `actual` fits `expected`: any segment fits a parameter; a literal fits its spelling in any case,
+    /// percent-encoded or not.
+    private static func literalMatches(_ expected: Segment, _ actual: Substring.UTF8View) -> Bool {
+        guard case .literal(let literal) = expected else { return true }
+        if actual.contains(UInt8(ascii: "%")) {
+            return Array(percentDecoded(Substring(actual)).lowercased().utf8) == literal
+        }
+        return literal.count == actual.count && zip(literal, actual).allSatisfy { $0 == asciiLowercased($1) }
+    }
+
+    /// Runs the handler `match` found for `request`, after checking its method and api-version.
+    func dispatch(_ match: ARMRouteMatch, _ request: Request, context: EmulatorRequestContext) async throws -> Response {
+        guard let index = match.route else { throw ARMError.pathNotFound(request.uri.path) }
+        let route = self.routes[index]
+        guard let operation = route.operations[request.method] else {
+            var error = ARMError.methodNotAllowed(request.method.rawValue)
+            error.headers[.allow] = route.operations.keys.map(\.rawValue).sorted().joined(separator: ", ")
+            throw error
+        }
+        let requested = queryParameter("api-version", in: request)
+        let (served, warning) = try self.policy.resolve(requested, supported: route.versions)
+        var response = try await operation.handler(
+            ARMCall(
+                request: request,
+                context: context,
+                parameters: match.parameters,
+                apiVersion: served,
+                apiVersionWarning: warning,
+                scheme: self.scheme,
+                features: WireFeatures(served)
             )
-            if let warning {
-                response.headers[.warning] = "299 - \"\(warning)\""
-            }
-            return response
+        )
+        if let warning {
+            response.headers[.warning] = "299 - \"\(warning)\""
         }
-        throw ARMError.pathNotFound(request.uri.path)
+        return response
     }
+}
 
-    /// The parameters of `segments` when they fit `pattern`; `lowered` holds the same segments in lowercase,
-    /// worked out once per request rather than once per route tried.
-    private static func match(_ pattern: [Segment], _ segments: [String], lowered: [String]) -> [String: String]? {
-        guard pattern.count == segments.count else { return nil }
-        for (expected, actual) in zip(pattern, lowered) {
-            if case .literal(let literal) = expected, literal != actual { return nil }
-        }
-        var parameters: [String: String] = [:]
-        for (expected, actual) in zip(pattern, segments) {
-            if case .parameter(let name) = expected { parameters[name] = actual }
-        }
-        return parameters
+private func asciiLowercased(_ byte: UInt8) -> UInt8 {
+    (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
+}
+
+/// Matches every request against the ARM routes, once, before anything else reads the match.
+struct ARMRouteMatchMiddleware: RouterMiddleware {
+    let table: ARMRouteTable
+
+    func handle(
+        _ request: Request,
+        context: EmulatorRequestContext,
+        next: (Request, EmulatorRequestContext) async throws -> Response
+    ) async throws -> Response {
+        var context = context
+        context.armRoute = self.table.match(request.method, path: request.uri.path)
+        return try await next(request, context)
     }
 }
 
@@ -215,8 +268,8 @@ struct ARMDispatchMiddleware: RouterMiddleware {
         context: EmulatorRequestContext,
         next: (Request, EmulatorRequestContext) async throws -> Response
     ) async throws -> Response {
-        guard ARMRouteTable.isARMPath(request.uri.path) else { return try await next(request, context) }
-        return try await self.table.dispatch(request, context: context)
+        guard let match = context.armRoute else { return try await next(request, context) }
+        return try await self.table.dispatch(match, request, context: context)
     }
 }
 

@@ -106,7 +106,8 @@ func buildRouter(
     }
 
     let router = Router(context: EmulatorRequestContext.self)
-    router.add(middleware: RequestRecordingMiddleware(classify: ARMOperationNames.classify, observers: observers))
+    router.add(middleware: ARMRouteMatchMiddleware(table: table))
+    router.add(middleware: RequestRecordingMiddleware(classify: { _, context in context.armRoute?.operation }, observers: observers))
     router.add(middleware: ARMRequestMiddleware())
     if configuration.authentication == .token {
         router.add(

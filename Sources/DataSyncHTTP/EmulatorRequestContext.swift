@@ -2,13 +2,16 @@ import ARMConventions
 import Foundation
 import Hummingbird
 
-/// The per-request context: Hummingbird's core storage plus ARM's request id.
+/// The per-request context: Hummingbird's core storage, ARM's request id, and the request's ARM route.
 public struct EmulatorRequestContext: ARMRequestContext {
     public var coreContext: CoreRequestContextStorage
-    public var armRequestID: UUID
+    public let armRequestID: UUID
+    /// The ARM route and operation of the request, set by ``ARMRouteMatchMiddleware``; `nil` outside the ARM
+    /// namespace (the control API, the dashboard).
+    var armRoute: ARMRouteMatch?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.armRequestID = UUID()
+        self.armRequestID = RandomUUID.make()
     }
 }

@@ -14,12 +14,12 @@ struct SyncAgentController: Sendable {
 
     func addRoutes(to table: inout ARMRouteTable) {
         let versions = ServedAPIVersions.syncAgents
-        table.on(.get, Self.server + "/syncAgents", versions: versions, self.listByServer)
-        table.on(.get, Self.agent, versions: versions, self.get)
-        table.on(.put, Self.agent, versions: versions, self.createOrUpdate)
-        table.on(.delete, Self.agent, versions: versions, self.delete)
-        table.on(.post, Self.agent + "/generateKey", versions: versions, self.generateKey)
-        table.on(.get, Self.agent + "/linkedDatabases", versions: versions, self.listLinkedDatabases)
+        table.on(.get, Self.server + "/syncAgents", "SyncAgents_ListByServer", versions: versions, self.listByServer)
+        table.on(.get, Self.agent, "SyncAgents_Get", versions: versions, self.get)
+        table.on(.put, Self.agent, "SyncAgents_CreateOrUpdate", versions: versions, self.createOrUpdate)
+        table.on(.delete, Self.agent, "SyncAgents_Delete", versions: versions, self.delete)
+        table.on(.post, Self.agent + "/generateKey", "SyncAgents_GenerateKey", versions: versions, self.generateKey)
+        table.on(.get, Self.agent + "/linkedDatabases", "SyncAgents_ListLinkedDatabases", versions: versions, self.listLinkedDatabases)
     }
 
     @Sendable func listByServer(_ call: ARMCall) async throws -> Response {

@@ -13,17 +13,17 @@ struct SyncGroupController: Sendable {
     static let group = database + "/syncGroups/{syncGroupName}"
 
     func addRoutes(to table: inout ARMRouteTable) {
-        table.on(.get, "/subscriptions/{subscriptionId}/providers/Microsoft.Sql/locations/{locationName}/syncDatabaseIds", self.listSyncDatabaseIDs)
-        table.on(.get, Self.database + "/syncGroups", self.listByDatabase)
-        table.on(.get, Self.group, self.get)
-        table.on(.put, Self.group, self.createOrUpdate)
-        table.on(.patch, Self.group, self.update)
-        table.on(.delete, Self.group, self.delete)
-        table.on(.post, Self.group + "/cancelSync", self.cancelSync)
-        table.on(.post, Self.group + "/triggerSync", self.triggerSync)
-        table.on(.post, Self.group + "/refreshHubSchema", self.refreshHubSchema)
-        table.on(.get, Self.group + "/hubSchemas", self.listHubSchemas)
-        table.on(.get, Self.group + "/logs", self.listLogs)
+        table.on(.get, "/subscriptions/{subscriptionId}/providers/Microsoft.Sql/locations/{locationName}/syncDatabaseIds", "SyncGroups_ListSyncDatabaseIds", self.listSyncDatabaseIDs)
+        table.on(.get, Self.database + "/syncGroups", "SyncGroups_ListByDatabase", self.listByDatabase)
+        table.on(.get, Self.group, "SyncGroups_Get", self.get)
+        table.on(.put, Self.group, "SyncGroups_CreateOrUpdate", self.createOrUpdate)
+        table.on(.patch, Self.group, "SyncGroups_Update", self.update)
+        table.on(.delete, Self.group, "SyncGroups_Delete", self.delete)
+        table.on(.post, Self.group + "/cancelSync", "SyncGroups_CancelSync", self.cancelSync)
+        table.on(.post, Self.group + "/triggerSync", "SyncGroups_TriggerSync", self.triggerSync)
+        table.on(.post, Self.group + "/refreshHubSchema", "SyncGroups_RefreshHubSchema", self.refreshHubSchema)
+        table.on(.get, Self.group + "/hubSchemas", "SyncGroups_ListHubSchemas", self.listHubSchemas)
+        table.on(.get, Self.group + "/logs", "SyncGroups_ListLogs", self.listLogs)
     }
 
     @Sendable func listSyncDatabaseIDs(_ call: ARMCall) async throws -> Response {

@@ -12,13 +12,13 @@ struct SyncMemberController: Sendable {
     static let member = SyncGroupController.group + "/syncMembers/{syncMemberName}"
 
     func addRoutes(to table: inout ARMRouteTable) {
-        table.on(.get, SyncGroupController.group + "/syncMembers", self.listBySyncGroup)
-        table.on(.get, Self.member, self.get)
-        table.on(.put, Self.member, self.createOrUpdate)
-        table.on(.patch, Self.member, self.update)
-        table.on(.delete, Self.member, self.delete)
-        table.on(.post, Self.member + "/refreshSchema", self.refreshMemberSchema)
-        table.on(.get, Self.member + "/schemas", self.listMemberSchemas)
+        table.on(.get, SyncGroupController.group + "/syncMembers", "SyncMembers_ListBySyncGroup", self.listBySyncGroup)
+        table.on(.get, Self.member, "SyncMembers_Get", self.get)
+        table.on(.put, Self.member, "SyncMembers_CreateOrUpdate", self.createOrUpdate)
+        table.on(.patch, Self.member, "SyncMembers_Update", self.update)
+        table.on(.delete, Self.member, "SyncMembers_Delete", self.delete)
+        table.on(.post, Self.member + "/refreshSchema", "SyncMembers_RefreshMemberSchema", self.refreshMemberSchema)
+        table.on(.get, Self.member + "/schemas", "SyncMembers_ListMemberSchemas", self.listMemberSchemas)
     }
 
     @Sendable func listBySyncGroup(_ call: ARMCall) async throws -> Response {

@@ -81,16 +81,31 @@ private func sample(_ exposition: String, _ series: String) -> Double? {
         (.get, HowTo.memberPath() + "/schemas", "SyncMembers_ListMemberSchemas"),
         (.post, HowTo.agentPath("agent") + "/generateKey", "SyncAgents_GenerateKey"),
         (.get, "/subscriptions/\(HowTo.subscription)/providers/Microsoft.Sql/locations/westus2/syncGroupOperationResults/x", "SyncGroupOperationResults_Get"),
+        (.get, HowTo.groupPath().replacingOccurrences(of: "syncGroups", with: "sync%47roups"), "SyncGroups_Get"),
         (.get, HowTo.groupPath() + "/nonsense", "Unknown"),
+        (.put, HowTo.groupPath() + "/logs", "Unknown"),
     ])
-    func operationNames(method: HTTPRequest.Method, path: String, name: String) {
-        #expect(ARMOperationNames.classify(method, path) == name)
+    func operationNames(method: HTTPRequest.Method, path: String, name: String) async throws {
+        try await withEmulator { arm in
+            _ = try await arm.send(method, path, body: "{}")
+            let listed = try await control(arm, "/_emulator/requests?limit=1")
+            guard case .array(let entries)? = listed.value("value") else {
+                Issue.record("no list: \(listed.text)")
+                return
+            }
+            #expect(entries.first?.objectValue?["operation"] == .string(name))
+        }
     }
 
-    @Test("requests outside the ARM namespace are not classified")
-    func controlAPIIsNotClassified() {
-        #expect(ARMOperationNames.classify(.get, "/_emulator/health") == nil)
-        #expect(ARMOperationNames.classify(.get, "/_emulator/ui") == nil)
+    @Test("requests outside the ARM namespace are not recorded")
+    func controlAPIIsNotRecorded() async throws {
+        try await withEmulator { arm in
+            _ = try await control(arm, "/_emulator/health")
+            _ = try await control(arm, "/_emulator/ui")
+            _ = try await control(arm, "/subscriptionsX/health")
+            let listed = try await control(arm, "/_emulator/requests")
+            #expect(listed.value("value") == .array([]), "\(listed.text)")
+        }
     }
 }
 
@@ -166,13 +181,19 @@ private func sample(_ exposition: String, _ series: String) -> Double? {
         #expect(Redaction.pathAndQuery(path: "/p", query: nil) == "/p")
     }
 
-    @Test("the log keeps the newest requests up to its capacity")
+    @Test("the log keeps the newest requests up to its capacity, however often it wraps")
     func logCapacity() {
-        let log = RequestLog(capacity: 2)
-        for status in [200, 201, 202] {
+        let log = RequestLog(capacity: 3)
+        #expect(log.recent(limit: 10).isEmpty)
+        log.requestFinished(Self.record(status: 200))
+        log.requestFinished(Self.record(status: 201))
+        #expect(log.recent(limit: 10).map(\.status) == [201, 200])
+        for status in 202...208 {
             log.requestFinished(Self.record(status: status))
+            #expect(log.recent(limit: 10).map(\.status) == Array((200...status).suffix(3).reversed()))
         }
-        #expect(log.recent(limit: 10).map(\.status) == [202, 201])
+        #expect(log.recent(limit: 2).map(\.status) == [208, 207])
+        #expect(log.recent(limit: 0).isEmpty)
     }
 
     @Test("--log-requests writes one line per request with the inspector's fields")

@@ -205,6 +205,23 @@ import Testing
         let closed = try slow.waitForClose(timeout: 5)
         #expect(closed)
         #expect(Date().timeIntervalSince(started) < 4)
+
+        // The deadline starts again after each response: a connection that sends a whole request every 0.6 s
+        // outlives the 1 s timeout, and a kept-alive connection that then trickles is cut off.
+        let busy = try RawConnection(port: port)
+        for _ in 0..<3 {
+            try busy.write(request)
+            let reply = try busy.read(until: { $0.contains("HTTP/1.1 200 OK") }, timeout: 5)
+            #expect(reply.contains("HTTP/1.1 200 OK"))
+            try await Task.sleep(for: .milliseconds(600))
+        }
+        let kept = try RawConnection(port: port)
+        try kept.write(request)
+        #expect(try kept.read(until: { $0.contains("HTTP/1.1 200 OK") }, timeout: 5).contains("HTTP/1.1 200 OK"))
+        try kept.write("GET /_emulator/health HTTP/1.1\r\n")
+        let trickleStarted = Date()
+        #expect(try kept.waitForClose(timeout: 5))
+        #expect(Date().timeIntervalSince(trickleStarted) < 4)
         emulator.stop()
     }
 
