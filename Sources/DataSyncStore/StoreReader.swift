@@ -2,9 +2,11 @@ import DataSyncModel
 import Foundation
 import GRDB
 
+/// Keys in declaration order (sorting them cost a share of every write, and nothing reads the bytes but
+/// `JSONDecoder` and `json_extract`), slashes unescaped (ARM ids are full of them).
 private let encoder: JSONEncoder = {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
+    encoder.outputFormatting = [.withoutEscapingSlashes]
     return encoder
 }()
 
@@ -186,14 +188,15 @@ public struct StoreWriter {
         body: some Encodable & Sendable
     ) throws {
         let data = try encoder.encode(body)
-        try self.db.execute(
+        // Cached statements: compiling and authorising the SQL again on every write was a twentieth of a
+        // durable PUT's work.
+        try self.db.cachedStatement(
             sql: """
                 INSERT INTO resource (key, type, parentKey, subscriptionKey, seq, body)
                 VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM resource), ?)
                 ON CONFLICT(key) DO UPDATE SET body = excluded.body
-                """,
-            arguments: [key, table.rawValue, parentKey, subscriptionKey, data]
-        )
+                """
+        ).execute(arguments: [key, table.rawValue, parentKey, subscriptionKey, data])
         self.bodies.remember(body, encodedAs: data, key: key)
         self.changes.upserted(key, body)
     }
@@ -258,10 +261,9 @@ public struct StoreWriter {
     public func save(_ operation: LongRunningOperation) throws {
         let key = operation.id.uuidString.lowercased()
         let data = try encoder.encode(operation)
-        try self.db.execute(
-            sql: "INSERT INTO operation (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
-            arguments: [key, data]
-        )
+        try self.db.cachedStatement(
+            sql: "INSERT INTO operation (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body"
+        ).execute(arguments: [key, data])
         self.bodies.remember(operation, encodedAs: data, key: key)
         self.changes.upserted(key, operation)
     }
