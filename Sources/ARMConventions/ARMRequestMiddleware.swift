@@ -23,7 +23,7 @@ public struct ARMRequestMiddleware<Context: ARMRequestContext>: RouterMiddleware
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let requestIDText = context.armRequestID.uuidString.lowercased()
-        let correlationID = request.headers[.correlationRequestID].flatMap(UUID.init(uuidString:))?.uuidString.lowercased()
+        let correlationID = request.headers[.correlationRequestID].flatMap(UUID.init(canonical:))?.uuidString.lowercased()
             ?? requestIDText
         var response: Response
         do {

@@ -68,9 +68,15 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
-    /// A JSON string literal. Bytes of multi-byte UTF-8 sequences are all 0x80 or above, so they pass through.
+    /// A JSON string literal. Bytes of multi-byte UTF-8 sequences are all 0x80 or above, so they pass through;
+    /// a string with nothing to escape (nearly all) is copied whole.
     private static func writeString(_ value: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        defer { output.append(UInt8(ascii: "\"")) }
+        guard value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            output.append(contentsOf: value.utf8)
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
@@ -86,7 +92,6 @@ public enum JSONValue: Sendable, Equatable {
             default: output.append(byte)
             }
         }
-        output.append(UInt8(ascii: "\""))
     }
 
     /// The object's members, or `nil` for any other value.

@@ -8,7 +8,7 @@ import Hummingbird
 struct ARMCall: Sendable {
     let request: Request
     let context: EmulatorRequestContext
-    let parameters: [String: String]
+    let parameters: PathParameters
     let apiVersion: APIVersion
     let apiVersionWarning: String?
     /// `http` or `https`, as the listener serves; poll and next links use it.
@@ -24,7 +24,7 @@ struct ARMCall: Sendable {
 
     func serverPath() throws -> ServerPath {
         let subscription = self.parameters["subscriptionId"] ?? ""
-        guard UUID(uuidString: subscription) != nil else {
+        guard UUID(canonical: subscription) != nil else {
             throw ARMError(
                 status: .badRequest,
                 code: "InvalidSubscriptionId",
@@ -106,7 +106,16 @@ struct ARMRouteMatch: Sendable {
     /// The index of the route whose path matched; `nil` when none did.
     fileprivate let route: Int?
     /// The path parameters, percent-decoded.
-    let parameters: [String: String]
+    let parameters: PathParameters
+}
+
+/// The parameters of a matched path, by name: at most six, so a list beats hashing them into a dictionary.
+struct PathParameters: Sendable {
+    fileprivate(set) var values: [(name: String, value: String)] = []
+
+    subscript(name: String) -> String? {
+        self.values.first { $0.name == name }?.value
+    }
 }
 
 /// The ARM routes, each with the contract's operation id, matched segment by segment (literals without
@@ -190,14 +199,14 @@ struct ARMRouteTable: Sendable {
         if segments.last?.isEmpty == true { segments = segments.dropLast() }
         for (index, route) in self.routes.enumerated() where route.segments.count == segments.count {
             guard zip(route.segments, segments).allSatisfy({ Self.literalMatches($0, $1) }) else { continue }
-            var parameters: [String: String] = [:]
+            var parameters = PathParameters()
             for (expected, actual) in zip(route.segments, segments) {
-                if case .parameter(let name) = expected { parameters[name] = percentDecoded(Substring(actual)) }
+                if case .parameter(let name) = expected { parameters.values.append((name, percentDecoded(Substring(actual)))) }
             }
             let operation = route.operations[method]?.name ?? Self.unknownOperation
             return ARMRouteMatch(operation: operation, route: index, parameters: parameters)
         }
-        return ARMRouteMatch(operation: Self.unknownOperation, route: nil, parameters: [:])
+        return ARMRouteMatch(operation: Self.unknownOperation, route: nil, parameters: PathParameters())
     }
 
     /// Whether `actual` fits `expected`: any segment fits a parameter; a literal fits its spelling in any case,

@@ -58,7 +58,7 @@ struct OperationResultsController: Sendable {
 
     private static func operationID(_ call: ARMCall, type: String) throws -> UUID {
         let text = call.parameters["operationId"] ?? ""
-        guard let id = UUID(uuidString: text) else {
+        guard let id = UUID(canonical: text) else {
             throw DataSyncError.operationNotFound(type: type, id: text)
         }
         return id

@@ -76,7 +76,7 @@ struct WireDecoder {
                 properties["sqlServerDatabaseId"],
                 path: "properties.sqlServerDatabaseId"
             )
-            if let id = settings.sqlServerDatabaseID, UUID(uuidString: id) == nil {
+            if let id = settings.sqlServerDatabaseID, UUID(canonical: id) == nil {
                 throw DataSyncError.invalidRequestContent(
                     "Error converting value \"\(id)\" to type 'System.Guid'. Path 'properties.sqlServerDatabaseId'."
                 )

@@ -150,9 +150,7 @@ struct ServeCommand: AsyncParsableCommand {
             logRequests: self.logRequests
         )
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = configuration.logLevel
-            return handler
+            DeferredMetadataLogHandler(label: label, level: configuration.logLevel)
         }
         let logger = Logger(label: "datasync-emulator")
         if self.auth == .none, !["127.0.0.1", "localhost", "::1"].contains(self.host) {

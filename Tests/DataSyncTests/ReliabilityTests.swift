@@ -267,7 +267,9 @@ import Testing
         let log = directory.appendingPathComponent("emulator.log")
         let emulator = try EmulatorProcess(["--in-memory", "--host", "0.0.0.0"], stderr: log)
         emulator.stop()
-        #expect(try String(contentsOf: log, encoding: .utf8).contains("Listening beyond loopback with --auth none"))
+        let text = try String(contentsOf: log, encoding: .utf8)
+        #expect(text.contains("Listening beyond loopback with --auth none"))
+        #expect(text.contains("dse-host=0.0.0.0"), "the line's metadata is written: \(text)")
     }
 
     private static func count(_ emulator: EmulatorProcess, _ database: TestDatabase) async throws -> Int {

@@ -57,3 +57,43 @@ private let urandom: Int32 = {
     precondition(descriptor >= 0, "cannot open /dev/urandom")
     return descriptor
 }()
+
+extension UUID {
+    /// Parses the canonical text form (`8-4-4-4-12` hex digits, either case), as `UUID(uuidString:)` does,
+    /// without its `sscanf`: the subscription id of every ARM request, and the id of every poll, pass here.
+    public init?(canonical text: String) {
+        var raw: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let parsed = withUnsafeMutableBytes(of: &raw) { bytes -> Bool in
+            let utf8 = text.utf8
+            guard utf8.count == 36 else { return false }
+            var index = 0
+            var high: UInt8?
+            for (position, character) in utf8.enumerated() {
+                if position == 8 || position == 13 || position == 18 || position == 23 {
+                    guard character == UInt8(ascii: "-") else { return false }
+                    continue
+                }
+                guard let nibble = hexValue(character) else { return false }
+                if let first = high {
+                    bytes[index] = first << 4 | nibble
+                    index += 1
+                    high = nil
+                } else {
+                    high = nibble
+                }
+            }
+            return true
+        }
+        guard parsed else { return nil }
+        self.init(uuid: raw)
+    }
+}
+
+private func hexValue(_ character: UInt8) -> UInt8? {
+    switch character {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
+    default: nil
+    }
+}

@@ -1,0 +1,36 @@
+import ARMConventions
+import Foundation
+import Testing
+
+@Suite struct UUIDTests {
+    @Test("random ids are version 4, RFC 9562 variant, and distinct across many pool refills")
+    func randomIDs() {
+        var seen = Set<UUID>()
+        for _ in 0..<3000 {
+            let id = RandomUUID.make()
+            #expect(id.uuid.6 >> 4 == 4)
+            #expect(id.uuid.8 >> 6 == 0b10)
+            seen.insert(id)
+        }
+        #expect(seen.count == 3000)
+    }
+
+    @Test("the canonical text form parses as Foundation parses it, in either case; anything else does not")
+    func canonicalText() {
+        for _ in 0..<100 {
+            let id = UUID()
+            #expect(UUID(canonical: id.uuidString) == id)
+            #expect(UUID(canonical: id.uuidString.lowercased()) == id)
+        }
+        let valid = "00000000-1111-2222-3333-44444444444a"
+        #expect(UUID(canonical: valid) == UUID(uuidString: valid))
+        for invalid in [
+            "", "00000000-1111-2222-3333-44444444444", "00000000-1111-2222-3333-44444444444aa",
+            "000000001-111-2222-3333-44444444444a", "00000000-1111-2222-3333-44444444444g",
+            "{0000000-1111-2222-3333-44444444444a}", "00000000_1111_2222_3333_44444444444a",
+            "0000000é-1111-2222-3333-44444444444a",
+        ] {
+            #expect(UUID(canonical: invalid) == nil, "\(invalid)")
+        }
+    }
+}
