@@ -31,7 +31,7 @@ public struct ARMRequestMiddleware<Context: ARMRequestContext>: RouterMiddleware
         } catch {
             response = try Self.render(error, request: request, context: context)
         }
-        if response.headers[.requestID] == nil {
+        if !response.headers.contains(.requestID) {
             response.headers[.requestID] = requestIDText
         }
         response.headers[.correlationRequestID] = correlationID
@@ -54,6 +54,14 @@ public struct ARMRequestMiddleware<Context: ARMRequestContext>: RouterMiddleware
         }
         context.logger.error("Unexpected error", metadata: ["dse-error": "\(String(reflecting: type(of: error)))"])
         return try ARMError.internalServerError.response(from: request, context: context)
+    }
+}
+
+extension HTTPFields {
+    /// The value of the first field named `name`. The subscript joins every such field's value into a new
+    /// string, at a cost the request path notices; the fields read this way occur once.
+    public func firstValue(_ name: HTTPField.Name) -> String? {
+        self.first { $0.name == name }?.value
     }
 }
 

@@ -69,12 +69,33 @@ public func percentDecoded(_ text: some StringProtocol, plusIsSpace: Bool = fals
 
 /// The value of query parameter `name` in `query`, with keys and values percent-decoded (`+` as a space)
 /// and keys compared without case, as ARM reads them.
+///
+/// Every ARM request reads its `api-version` here, so the query is scanned in place rather than split into
+/// arrays, and a key is decoded only when it holds `%` or `+`.
 public func queryParameter(_ name: String, inQuery query: String?) -> String? {
+    guard let query else { return nil }
     let wanted = name.lowercased()
-    for item in (query ?? "").split(separator: "&") {
-        let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-        guard percentDecoded(parts[0], plusIsSpace: true).lowercased() == wanted else { continue }
-        return percentDecoded(parts.count > 1 ? parts[1] : "", plusIsSpace: true)
+    var rest = query[...]
+    while !rest.isEmpty {
+        let item = rest.prefix { $0 != "&" }
+        rest = rest[item.endIndex...].dropFirst()
+        guard !item.isEmpty else { continue }
+        let key = item.prefix { $0 != "=" }
+        guard keyMatches(key, wanted) else { continue }
+        return percentDecoded(item[key.endIndex...].dropFirst(), plusIsSpace: true)
     }
     return nil
+}
+
+/// Whether the query key `key` is `wanted` (lowercase) without case, once percent-decoded.
+private func keyMatches(_ key: Substring, _ wanted: String) -> Bool {
+    if key.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+        return percentDecoded(key, plusIsSpace: true).lowercased() == wanted
+    }
+    return key.utf8.count == wanted.utf8.count && zip(key.utf8, wanted.utf8).allSatisfy { asciiLowercased($0) == $1 }
+}
+
+/// `byte` with an ASCII capital letter made small; every other byte as it is.
+public func asciiLowercased(_ byte: UInt8) -> UInt8 {
+    (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
 }

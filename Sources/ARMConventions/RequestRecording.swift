@@ -185,8 +185,8 @@ public struct RequestRecordingMiddleware<Context: RequestContext>: RouterMiddlew
                 operation: operation,
                 status: status,
                 duration: start.duration(to: .now),
-                requestID: headers[.requestID],
-                errorCode: headers[.errorCode],
+                requestID: headers.firstValue(.requestID),
+                errorCode: headers.firstValue(.errorCode),
                 body: body
             )
             for observer in self.observers { observer.requestFinished(record) }

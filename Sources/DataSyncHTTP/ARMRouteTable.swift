@@ -248,10 +248,6 @@ struct ARMRouteTable: Sendable {
     }
 }
 
-private func asciiLowercased(_ byte: UInt8) -> UInt8 {
-    (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
-}
-
 /// Matches every request against the ARM routes, once, before anything else reads the match.
 struct ARMRouteMatchMiddleware: RouterMiddleware {
     let table: ARMRouteTable

@@ -8,6 +8,7 @@ import Hummingbird
 struct SyncAgentController: Sendable {
     let handler: SyncAgentHandler
     let responder: LongRunningResponder
+    private let bodies = RenderedBodies<SyncAgent>()
 
     static let server = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}"
     static let agent = server + "/syncAgents/{syncAgentName}"
@@ -29,7 +30,7 @@ struct SyncAgentController: Sendable {
     }
 
     @Sendable func get(_ call: ARMCall) async throws -> Response {
-        jsonResponse(.ok, Wire(call.apiVersion).agent(try await self.handler.get(try call.syncAgentPath()), view: .get))
+        self.bodies.response(call, try await self.handler.get(try call.syncAgentPath())) { $0.agent($1, view: .get) }
     }
 
     @Sendable func createOrUpdate(_ call: ARMCall) async throws -> Response {

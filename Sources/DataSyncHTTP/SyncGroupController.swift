@@ -8,6 +8,7 @@ import Hummingbird
 struct SyncGroupController: Sendable {
     let handler: SyncGroupHandler
     let responder: LongRunningResponder
+    private let bodies = RenderedBodies<SyncGroup>()
 
     static let database = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}"
     static let group = database + "/syncGroups/{syncGroupName}"
@@ -40,7 +41,7 @@ struct SyncGroupController: Sendable {
     }
 
     @Sendable func get(_ call: ARMCall) async throws -> Response {
-        jsonResponse(.ok, Wire(call.apiVersion).group(try await self.handler.get(try call.syncGroupPath()), view: .get))
+        self.bodies.response(call, try await self.handler.get(try call.syncGroupPath())) { $0.group($1, view: .get) }
     }
 
     @Sendable func createOrUpdate(_ call: ARMCall) async throws -> Response {

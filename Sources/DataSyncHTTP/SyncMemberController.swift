@@ -8,6 +8,7 @@ import Hummingbird
 struct SyncMemberController: Sendable {
     let handler: SyncMemberHandler
     let responder: LongRunningResponder
+    private let bodies = RenderedBodies<SyncMember>()
 
     static let member = SyncGroupController.group + "/syncMembers/{syncMemberName}"
 
@@ -28,7 +29,7 @@ struct SyncMemberController: Sendable {
     }
 
     @Sendable func get(_ call: ARMCall) async throws -> Response {
-        jsonResponse(.ok, Wire(call.apiVersion).member(try await self.handler.get(try call.syncMemberPath()), view: .get))
+        self.bodies.response(call, try await self.handler.get(try call.syncMemberPath())) { $0.member($1, view: .get) }
     }
 
     @Sendable func createOrUpdate(_ call: ARMCall) async throws -> Response {

@@ -47,6 +47,29 @@ import Testing
         }
     }
 
+    @Test("a GET read again and again follows every change, and answers each api-version in its own shape")
+    func repeatedGets() async throws {
+        try await withEmulator(apiVersion: "2020-11-01-preview") { arm in
+            _ = try await arm.createGroup()
+            _ = try await arm.finish(try await arm.put(HowTo.memberPath(), try HowTo.fixture("update-sync-member")))
+            let first = try await arm.get(HowTo.memberPath())
+            #expect(try await arm.get(HowTo.memberPath()).text == first.text)
+            #expect(try await arm.get(HowTo.memberPath().uppercased()).string("properties.userName") == "myUser")
+
+            _ = try await arm.finish(try await arm.patch(HowTo.memberPath(), #"{"properties":{"userName":"otherUser"}}"#))
+            #expect(try await arm.get(HowTo.memberPath()).string("properties.userName") == "otherUser")
+            #expect(try await arm.get(HowTo.memberPath().uppercased()).string("properties.userName") == "otherUser")
+
+            let old = try await arm.send(.get, HowTo.memberPath(), apiVersion: "2015-05-01-preview")
+            #expect(old.string("properties.userName") == "otherUser")
+            #expect(old.value("properties.usePrivateLinkConnection") == nil, "2015-05-01-preview has no private link")
+            #expect(try await arm.get(HowTo.memberPath()).value("properties.usePrivateLinkConnection") == .bool(false))
+
+            _ = try await arm.delete(HowTo.memberPath())
+            #expect(try await arm.get(HowTo.memberPath()).status == .notFound)
+        }
+    }
+
     @Test("a member of a missing group is the group's 404")
     func missingGroup() async throws {
         try await withEmulator { arm in

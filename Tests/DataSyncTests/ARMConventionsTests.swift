@@ -34,3 +34,28 @@ import Testing
         }
     }
 }
+
+@Suite struct QueryParameterTests {
+    @Test("query keys match without case, decoded; values are decoded; the first occurrence wins", arguments: [
+        ("api-version=2024-05-01-preview", "2024-05-01-preview"),
+        ("x=1&API-Version=2", "2"),
+        ("api%2Dversion=3", "3"),
+        ("Api%2dVERSION=4&api-version=5", "4"),
+        ("&&api-version=6&", "6"),
+        ("api-version=a%2Bb+c", "a+b c"),
+        ("api-version=", ""),
+        ("api-version", ""),
+        ("api-version=x=y", "x=y"),
+    ])
+    func found(query: String, value: String) {
+        #expect(queryParameter("api-version", inQuery: query) == value)
+    }
+
+    @Test("absent keys, prefixes and suffixes of the key are not matches")
+    func absent() {
+        for query in ["", "api-versionx=1", "xapi-version=1", "api-versio=1", "api_version=1"] {
+            #expect(queryParameter("api-version", inQuery: query) == nil, "\(query)")
+        }
+        #expect(queryParameter("api-version", inQuery: nil) == nil)
+    }
+}
