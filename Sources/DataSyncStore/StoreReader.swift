@@ -264,7 +264,8 @@ public struct StoreWriter {
         try self.db.cachedStatement(
             sql: "INSERT INTO operation (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body"
         ).execute(arguments: [key, data])
-        self.bodies.remember(operation, encodedAs: data, key: key)
+        // Only polls read an operation back, and they read the committed rows: keeping it for decoding too
+        // would hold every operation twice.
         self.changes.upserted(key, operation)
     }
 
