@@ -186,7 +186,7 @@ struct ARMRouteTable: Sendable {
     }
 
     /// Whether `path` belongs to the ARM namespace this table serves (`/subscriptions/`, without case).
-    static func isARMPath(_ path: String) -> Bool {
+    private static func isARMPath(_ path: String) -> Bool {
         let prefix = "/subscriptions/".utf8
         let bytes = path.utf8
         return bytes.count >= prefix.count && zip(prefix, bytes).allSatisfy { $0 == asciiLowercased($1) }

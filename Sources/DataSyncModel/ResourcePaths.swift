@@ -227,8 +227,7 @@ private func parseARMID(_ id: String, literals: [String]) -> [ResourceName]? {
             guard value.lowercased() == "microsoft.sql" else { return nil }
             continue
         }
-        guard ResourceName.isValid(String(value)), let name = try? ResourceName(String(value), kind: .database)
-        else { return nil }
+        guard let name = try? ResourceName(String(value), kind: .database) else { return nil }
         values.append(name)
     }
     return values
