@@ -16,7 +16,7 @@ public enum RandomUUID {
     private static let idsPerBlock = 256
     private static let pool = Mutex(Pool())
 
-    private struct Pool: ~Copyable {
+    private struct Pool {
         var bytes = [UInt8](repeating: 0, count: RandomUUID.idsPerBlock * 16)
         var next = RandomUUID.idsPerBlock * 16
     }

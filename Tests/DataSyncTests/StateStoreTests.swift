@@ -1,3 +1,4 @@
+import DataSyncEngine
 import DataSyncModel
 @testable import DataSyncStore
 import Foundation
@@ -189,5 +190,85 @@ import Testing
         #expect(rows.value(Int.self, key: "a") == nil)
         #expect(rows.value(Int.self, key: "b") == nil)
         #expect(rows.value(Int.self, key: "c") == 3)
+    }
+}
+
+/// State files written by earlier versions: paths as nested objects, names as `{"value": …}`, keys sorted.
+@Suite struct OlderStateFileTests {
+    @Test("a group and its operation stored in the older form read back equal, and take new writes")
+    func olderFormsStillRead() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("older-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var group = try StateStoreTests.group("Legacy-Group", interval: 60, state: .good)
+        let operation = LongRunningOperation(
+            id: UUID(),
+            subscriptionID: group.path.database.server.subscriptionID,
+            resourceGroup: group.path.database.server.resourceGroup,
+            result: .groupUpserted(group, created: true),
+            startTime: Date(timeIntervalSince1970: 1_790_000_000),
+            readyAt: Date(timeIntervalSince1970: 1_790_000_030),
+            progress: .succeeded
+        )
+        try await StateStore.open(directory: directory).write { [group] writer in
+            try writer.save(group)
+            try writer.save(operation)
+        }
+
+        // Rewrite both rows as an earlier version stored them.
+        let file = directory.appendingPathComponent("state.sqlite")
+        let key = try DatabaseKey(server: "state", database: "state")
+        let queue = try EmulatedDatabases(root: nil, mappings: [key: file]).queue(key)
+        for (table, column) in [("resource", "key"), ("operation", "id")] {
+            guard case .rows(_, let rows) = try QueryRunner.run("SELECT \(column), CAST(body AS TEXT) FROM \(table)", parameters: [], in: queue),
+                case .text(let rowKey) = rows.first?[0], case .text(let body) = rows.first?[1]
+            else {
+                Issue.record("no \(table) row")
+                return
+            }
+            let older = try Self.olderForm(of: body)
+            #expect(older.contains(#""path":{"database":{"database":"#), "\(older)")
+            let update = "UPDATE \(table) SET body = CAST(? AS BLOB) WHERE \(column) = ?"
+            #expect(try QueryRunner.run(update, parameters: [.text(older), .text(rowKey)], in: queue) == .changes(1))
+        }
+
+        let reopened = try StateStore.open(directory: directory)
+        #expect(try reopened.group(group.path) == group)
+        #expect(try await reopened.read { try $0.groups(in: StateStoreTests.database) } == [group])
+        #expect(try reopened.operation(operation.id) == operation)
+        group.settings.interval = 120
+        try await reopened.write { [group] in try $0.save(group) }
+        #expect(try StateStore.open(directory: directory).group(group.path)?.settings.interval == 120)
+    }
+
+    /// `body` with every ARM id of a path turned back into the nested objects earlier versions wrote.
+    static func olderForm(of body: String) throws -> String {
+        func nested(_ value: Any) -> Any {
+            switch value {
+            case let object as [String: Any]:
+                return object.mapValues(nested)
+            case let array as [Any]:
+                return array.map(nested)
+            case let text as String:
+                if let path = SyncGroupPath(armID: text) {
+                    let server = path.database.server
+                    return [
+                        "database": [
+                            "server": [
+                                "subscriptionID": ["value": server.subscriptionID.value],
+                                "resourceGroup": server.resourceGroup.value,
+                                "server": server.server.value,
+                            ],
+                            "database": path.database.database.value,
+                        ],
+                        "name": path.name.value,
+                    ] as [String: Any]
+                }
+                return text
+            default:
+                return value
+            }
+        }
+        let value = nested(try JSONSerialization.jsonObject(with: Data(body.utf8)))
+        return String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]), as: UTF8.self)
     }
 }
