@@ -70,19 +70,19 @@ public func percentDecoded(_ text: some StringProtocol, plusIsSpace: Bool = fals
 /// The value of query parameter `name` in `query`, with keys and values percent-decoded (`+` as a space)
 /// and keys compared without case, as ARM reads them.
 ///
-/// Every ARM request reads its `api-version` here, so the query is scanned in place rather than split into
-/// arrays, and a key is decoded only when it holds `%` or `+`.
+/// Every ARM request reads its `api-version` here, so the query's bytes are scanned in place rather than
+/// split into arrays of characters, and a key is decoded only when it holds `%` or `+`.
 public func queryParameter(_ name: String, inQuery query: String?) -> String? {
     guard let query else { return nil }
     let wanted = name.lowercased()
-    var rest = query[...]
+    var rest = query.utf8[...]
     while !rest.isEmpty {
-        let item = rest.prefix { $0 != "&" }
+        let item = rest.prefix { $0 != UInt8(ascii: "&") }
         rest = rest[item.endIndex...].dropFirst()
         guard !item.isEmpty else { continue }
-        let key = item.prefix { $0 != "=" }
-        guard keyMatches(key, wanted) else { continue }
-        return percentDecoded(item[key.endIndex...].dropFirst(), plusIsSpace: true)
+        let key = item.prefix { $0 != UInt8(ascii: "=") }
+        guard keyMatches(Substring(key), wanted) else { continue }
+        return percentDecoded(Substring(item[key.endIndex...].dropFirst()), plusIsSpace: true)
     }
     return nil
 }

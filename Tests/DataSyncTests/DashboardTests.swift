@@ -27,6 +27,9 @@ private func sample(_ exposition: String, _ series: String) -> Double? {
         try await withEmulator { arm in
             _ = try await arm.createGroup()
             #expect(try await arm.get(HowTo.groupPath("missing")).status == .notFound)
+            for _ in 0..<3 {
+                #expect(try await arm.get(HowTo.groupPath()).status == .ok)
+            }
             _ = try await control(arm, "/_emulator/health")
             let reply = try await control(arm, "/_emulator/metrics")
             #expect(reply.status == .ok)
@@ -36,10 +39,12 @@ private func sample(_ exposition: String, _ series: String) -> Double? {
             #expect(sample(text, #"arm_requests_total{operation="SyncGroups_CreateOrUpdate",status="202"}"#) == 1)
             #expect(sample(text, #"arm_requests_total{operation="SyncGroupOperationResults_Get",status="201"}"#) == 1)
             #expect(sample(text, #"arm_requests_total{operation="SyncGroups_Get",status="404"}"#) == 1)
+            #expect(sample(text, #"arm_requests_total{operation="SyncGroups_Get",status="200"}"#) == 3)
             #expect(text.contains("# TYPE arm_request_duration_seconds histogram"))
             #expect(sample(text, #"arm_request_duration_seconds_count{operation="SyncGroups_CreateOrUpdate"}"#) == 1)
-            #expect(sample(text, #"arm_request_duration_seconds_bucket{operation="SyncGroups_Get",le="+Inf"}"#) == 1)
+            #expect(sample(text, #"arm_request_duration_seconds_bucket{operation="SyncGroups_Get",le="+Inf"}"#) == 4)
             #expect(sample(text, #"arm_requests_in_flight{operation="SyncGroups_CreateOrUpdate"}"#) == 0)
+            #expect(sample(text, #"arm_requests_in_flight{operation="SyncGroups_Get"}"#) == 0)
             #expect(!text.contains("_emulator"), "the control API is not an ARM operation")
         }
     }

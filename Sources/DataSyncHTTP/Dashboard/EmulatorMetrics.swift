@@ -19,11 +19,16 @@ final class EmulatorMetrics: RequestObserver {
     let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
     private let operationsInProgress: Metrics.Gauge
-    /// The per-request handles, made once per operation (and status): making one asks the factory to
-    /// sanitise its names and look it up in the registry under a lock, on every request.
-    private let inFlightMeters = Mutex<[String: Meter]>([:])
-    private let durationTimers = Mutex<[String: Timer]>([:])
-    private let requestCounters = Mutex<[String: Metrics.Counter]>([:])
+    /// The per-request handles of each operation, made once: making one asks the factory to sanitise its
+    /// names and look it up in the registry under a lock, which every request would otherwise pay.
+    private let operations = Mutex<[String: OperationMetrics]>([:])
+
+    private struct OperationMetrics: Sendable {
+        let inFlight: Meter
+        let duration: Timer
+        /// By status code.
+        var totals: [Int: Metrics.Counter] = [:]
+    }
 
     /// Member outcomes of a sync round, each exported from zero so that rates work from the start.
     static let outcomes: [SyncMemberState] = [.syncSucceeded, .syncSucceededWithWarnings, .syncFailed, .syncCancelled]
@@ -49,32 +54,27 @@ final class EmulatorMetrics: RequestObserver {
         _ = self.conflicts
     }
 
-    private static func handle<Handle: Sendable>(in handles: borrowing Mutex<[String: Handle]>, _ key: String, make: () -> Handle) -> Handle {
-        if let handle = handles.withLock({ $0[key] }) { return handle }
-        let handle = make()
-        handles.withLock { $0[key] = handle }
-        return handle
-    }
-
-    private func requestsInFlight(_ operation: String) -> Meter {
-        Self.handle(in: self.inFlightMeters, operation) {
-            Meter(label: "arm_requests_in_flight", dimensions: [("operation", operation)], factory: self.factory)
-        }
-    }
-
-    private func requestDuration(_ operation: String) -> Timer {
-        Self.handle(in: self.durationTimers, operation) {
-            Timer(label: "arm_request_duration_seconds", dimensions: [("operation", operation)], factory: self.factory)
-        }
-    }
-
-    private func requestsTotal(_ operation: String, status: Int) -> Metrics.Counter {
-        Self.handle(in: self.requestCounters, "\(operation) \(status)") {
-            Metrics.Counter(
-                label: "arm_requests_total",
-                dimensions: [("operation", operation), ("status", String(status))],
-                factory: self.factory
+    /// The handles of `operation`, with the request counter of `status` when one is given; made on first use.
+    private func handles(_ operation: String, status: Int? = nil) -> (metrics: OperationMetrics, total: Metrics.Counter?) {
+        self.operations.withLock { operations in
+            if let known = operations[operation] {
+                guard let status else { return (known, nil) }
+                if let total = known.totals[status] { return (known, total) }
+            }
+            var metrics = operations[operation] ?? OperationMetrics(
+                inFlight: Meter(label: "arm_requests_in_flight", dimensions: [("operation", operation)], factory: self.factory),
+                duration: Timer(label: "arm_request_duration_seconds", dimensions: [("operation", operation)], factory: self.factory)
             )
+            let total = status.map { status in
+                Metrics.Counter(
+                    label: "arm_requests_total",
+                    dimensions: [("operation", operation), ("status", String(status))],
+                    factory: self.factory
+                )
+            }
+            if let status, let total { metrics.totals[status] = total }
+            operations[operation] = metrics
+            return (metrics, total)
         }
     }
 
@@ -91,13 +91,14 @@ final class EmulatorMetrics: RequestObserver {
     }
 
     func requestStarted(operation: String) {
-        self.requestsInFlight(operation).increment()
+        self.handles(operation).metrics.inFlight.increment()
     }
 
     func requestFinished(_ request: RecordedRequest) {
-        self.requestsInFlight(request.operation).decrement()
-        self.requestsTotal(request.operation, status: request.status).increment()
-        self.requestDuration(request.operation)
+        let (metrics, total) = self.handles(request.operation, status: request.status)
+        metrics.inFlight.decrement()
+        total?.increment()
+        metrics.duration
             .recordNanoseconds(request.duration.components.seconds * 1_000_000_000 + request.duration.components.attoseconds / 1_000_000_000)
     }
 
