@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
 # The whole test suite: the Swift tests, then the checks that drive the built emulator with real clients:
-# the official Python SDK, the contract fuzzer, and a real browser on the dashboard.
+# the official Python SDK, the contract fuzzer, and a real browser on the dashboard. Each stage prints
+# how long it took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-swift build
-swift test
-scripts/sdk-check.sh
-scripts/contract-fuzz.sh
-scripts/ui-check.sh
+# stage NAME COMMAND...: runs COMMAND and prints its wall time, whatever its outcome.
+stage() {
+    local name="$1" started=$SECONDS status=0
+    shift
+    echo "=== stage $name"
+    "$@" || status=$?
+    echo "=== stage $name: $((SECONDS - started)) s (exit $status)"
+    return "$status"
+}
+
+stage build swift build
+stage swift-test swift test
+stage sdk-check scripts/sdk-check.sh
+stage contract-fuzz scripts/contract-fuzz.sh
+stage ui-check scripts/ui-check.sh
