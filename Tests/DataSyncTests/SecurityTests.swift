@@ -195,6 +195,21 @@ import Testing
         }
     }
 
+    @Test("--auth token beyond loopback warns that token signatures are not verified; on loopback it does not")
+    func unverifiedTokenWarning() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var logs: [String] = []
+        for host in ["0.0.0.0", "127.0.0.1"] {
+            let log = directory.appendingPathComponent("\(host).log")
+            let emulator = try EmulatorProcess(["--in-memory", "--host", host, "--auth", "token"], stderr: log)
+            emulator.stop()
+            logs.append(try String(contentsOf: log, encoding: .utf8))
+        }
+        #expect(logs[0].contains("does not verify token signatures"), "\(logs[0])")
+        #expect(!logs[1].contains("token signatures"))
+    }
+
     // MARK: Crash inputs
 
     @Test("the inputs that crashed the process answer 400, and it serves on, after a restart too")
