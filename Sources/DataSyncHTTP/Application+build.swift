@@ -109,6 +109,7 @@ func buildRouter(
     router.add(middleware: ARMRouteMatchMiddleware(table: table))
     router.add(middleware: RequestRecordingMiddleware(classify: { _, context in context.armRoute?.operation }, observers: observers))
     router.add(middleware: ARMRequestMiddleware())
+    router.add(middleware: LocalOriginMiddleware(policy: configuration.localOriginPolicy))
     if configuration.authentication == .token {
         router.add(
             middleware: BearerTokenMiddleware(

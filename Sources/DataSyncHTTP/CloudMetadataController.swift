@@ -8,13 +8,15 @@ struct CloudMetadataController: Sendable {
     let scheme: String
     let port: Int
 
+    private static let listOfCloudsSince = APIVersion("2019-05-01")
+
     func addRoutes(to router: Router<EmulatorRequestContext>) {
         router.get("metadata/endpoints") { request, _ in
             let host = request.head.authority ?? "127.0.0.1:\(self.port)"
             let base = "\(self.scheme)://\(host)/"
             let version = queryParameter("api-version", in: request).flatMap(APIVersion.init)
             // From 2019-05-01 the document is a list of clouds; before, one object without a name.
-            if let version, version >= APIVersion("2019-05-01")! {
+            if let version, let since = Self.listOfCloudsSince, version >= since {
                 return jsonResponse(.ok, .array([self.cloud(base: base, named: true)]))
             }
             return jsonResponse(.ok, self.cloud(base: base, named: false))

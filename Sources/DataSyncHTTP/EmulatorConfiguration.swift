@@ -32,6 +32,10 @@ public struct EmulatorConfiguration: Sendable {
     public var logRequests: Bool
     /// Move a state file that cannot be opened aside and start empty, instead of refusing to start.
     public var repair: Bool
+    /// Host names answered beyond loopback, the listen address and the TLS names (`--allow-host`).
+    public var allowedHosts: [String] = []
+    /// Origins whose pages may call the emulator from a browser, with CORS (`--allow-origin`).
+    public var allowedOrigins: [String] = []
 
     public init(
         host: String = "127.0.0.1",
@@ -111,5 +115,21 @@ public struct DatabaseFile: Sendable {
         self.server = server
         self.database = database
         self.path = URL(fileURLWithPath: path)
+    }
+}
+
+extension EmulatorConfiguration {
+    /// Who may call the emulator (see ``LocalOriginPolicy``): loopback, the listen address, the TLS names
+    /// and `--allow-host` names; the emulator's own pages and `--allow-origin` origins. Every body is JSON
+    /// except the dashboard's form posts.
+    var localOriginPolicy: LocalOriginPolicy {
+        var hosts = [self.host] + self.allowedHosts
+        if case .localAuthority(let names) = self.transportSecurity { hosts += names }
+        return LocalOriginPolicy(
+            hosts: hosts,
+            origins: self.allowedOrigins,
+            scheme: self.scheme,
+            bodyRules: [RequestBodyRule("/_emulator/ui/**", accepts: [.json, .form])]
+        )
     }
 }
