@@ -1,4 +1,5 @@
 import ARMConventions
+import DataSyncEngine
 import Foundation
 import Logging
 
@@ -32,6 +33,10 @@ public struct EmulatorConfiguration: Sendable {
     public var logRequests: Bool
     /// Move a state file that cannot be opened aside and start empty, instead of refusing to start.
     public var repair: Bool
+    /// Seconds a query of the query endpoint may run (`--query-timeout`).
+    public var queryTimeout: TimeInterval
+    /// The largest answer of the query endpoint, in bytes of JSON (`--query-max-bytes`).
+    public var queryMaxBytes: Int
 
     public init(
         host: String = "127.0.0.1",
@@ -48,7 +53,9 @@ public struct EmulatorConfiguration: Sendable {
         databaseFiles: [DatabaseFile] = [],
         requestTimeout: TimeInterval = 30,
         repair: Bool = false,
-        logRequests: Bool = false
+        logRequests: Bool = false,
+        queryTimeout: TimeInterval = 30,
+        queryMaxBytes: Int = 16 << 20
     ) {
         self.host = host
         self.port = port
@@ -65,6 +72,12 @@ public struct EmulatorConfiguration: Sendable {
         self.requestTimeout = requestTimeout
         self.repair = repair
         self.logRequests = logRequests
+        self.queryTimeout = queryTimeout
+        self.queryMaxBytes = queryMaxBytes
+    }
+
+    var queryLimits: QueryLimits {
+        QueryLimits(timeout: self.queryTimeout, maxBytes: self.queryMaxBytes)
     }
 
     /// The `http` or `https` the listener serves.
