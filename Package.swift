@@ -50,6 +50,7 @@ let package = Package(
             dependencies: [
                 "DataSyncModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -61,6 +62,7 @@ let package = Package(
                 "DataSyncStore",
                 "DataSyncEngine",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

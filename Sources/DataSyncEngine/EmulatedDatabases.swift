@@ -6,13 +6,19 @@ import Synchronization
 /// The emulated databases: real SQLite files at `<data-dir>/databases/<server>/<database>.sqlite`, created
 /// empty on first use, or in-memory databases under `--in-memory`, or files the user maps with `--database`.
 ///
-/// Names are validated before they reach the filesystem, and each database has one serial connection
-/// here, shared by the sync engine and the query endpoint, so the emulator never races itself.
+/// Names are validated before they reach the filesystem. Each database has one serial connection here, the
+/// sync engine's and provisioning's, so the emulator never races itself; the query endpoint opens a
+/// connection of its own per query (see ``QueryRunner``). In memory, databases live in SQLite's `memdb`
+/// VFS under a name private to this instance, so both connections see one database and nothing touches disk.
+/// Database files are created `0600`: they hold the user's data.
 public final class EmulatedDatabases: Sendable {
     /// Where databases live; `nil` keeps them in memory.
     public let root: URL?
     private let mappings: [DatabaseKey: URL]
     private let open: Mutex<[DatabaseKey: DatabaseQueue]>
+    /// Names the in-memory databases of this instance; a reset moves to a new one, so a query still running
+    /// on a database from before the reset never shares it with its successor.
+    private let memoryNamespace = Mutex(UUID().uuidString)
 
     /// - Parameters:
     ///   - root: `<data-dir>/databases`, or `nil` for in-memory databases.
@@ -41,13 +47,26 @@ public final class EmulatedDatabases: Sendable {
         return self.root?.appendingPathComponent(key.server).appendingPathComponent("\(key.database).sqlite")
     }
 
+    /// Where SQLite opens database `key`: its file path, or its `memdb` URI in memory.
+    func location(_ key: DatabaseKey) -> String {
+        if let url = self.fileURL(key) { return url.path }
+        let namespace = self.memoryNamespace.withLock { $0 }
+        let name = "/datasync-emulator/\(namespace)/\(key.server)/\(key.database)"
+        let escaped = name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name
+        return "file:\(escaped)?vfs=memdb"
+    }
+
     /// Closes in-memory databases (their content is lost) and forgets open connections; files stay.
     public func reset() {
-        self.open.withLock { $0.removeAll() }
+        self.open.withLock { open in
+            open.removeAll()
+            self.memoryNamespace.withLock { $0 = UUID().uuidString }
+        }
     }
 
     private func makeQueue(_ key: DatabaseKey) throws -> DatabaseQueue {
         let url = self.fileURL(key)
+        let location = self.location(key)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -58,10 +77,11 @@ public final class EmulatedDatabases: Sendable {
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         guard let url else {
-            return try DatabaseQueue(configuration: configuration)
+            return try DatabaseQueue(path: location, configuration: configuration)
         }
         do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try OwnerOnly.createDirectory(url.deletingLastPathComponent())
+            try OwnerOnly.createFile(url)
             return try DatabaseQueue(path: url.path, configuration: configuration)
         } catch {
             throw EngineError("cannot open the database \(key) at \(url.path): \(error)")

@@ -59,9 +59,18 @@ extension EmulatedDatabases {
         return ordered
     }
 
-    /// Runs `sql` in `key`; see ``QueryRunner``.
-    public func query(_ key: DatabaseKey, sql: String, parameters: [QueryValue]) throws -> QueryResult {
-        try QueryRunner.run(sql, parameters: parameters, in: try self.queue(key))
+    /// Runs `sql`, final SQLite text, in `key` on a connection of its own; see ``QueryRunner``.
+    /// - Throws: ``QueryError``; ``EngineError`` when the database cannot be opened.
+    public func query(
+        _ key: DatabaseKey,
+        sql: String,
+        parameters: [QueryValue],
+        limits: QueryLimits = QueryLimits(),
+        cancellation: QueryCancellation = QueryCancellation()
+    ) throws -> QueryResult {
+        // The engine's connection creates the database (and keeps an in-memory one alive) before the query's opens.
+        _ = try self.queue(key)
+        return try QueryRunner.run(sql, parameters: parameters, at: self.location(key), limits: limits, cancellation: cancellation)
     }
 
     /// An endpoint of a transfer.

@@ -28,13 +28,17 @@ public func buildApplication(
     var logger = Logger(label: "datasync-emulator")
     logger.logLevel = configuration.logLevel
     let store = try openState(configuration, logger: logger)
-    let tls = try ServingTLS.make(configuration.transportSecurity, dataDirectory: configuration.dataDirectory)
+    let tls = try ServingTLS.make(configuration.transportSecurity, dataDirectory: configuration.dataDirectory, logger: logger)
     let parts = try buildRouter(configuration, store: store, clock: clock, authority: tls?.authority)
     let scheme = configuration.scheme
     let timeout = TimeAmount.milliseconds(Int64(configuration.requestTimeout * 1000))
     let http1 = HTTPServerBuilder.http1(
         configuration: HTTP1Channel.Configuration(
-            additionalChannelHandlers: [ParseErrorHandler(), RequestDeadlineHandler(timeout: timeout)]
+            additionalChannelHandlers: [
+                ParseErrorHandler(),
+                RequestDeadlineHandler(timeout: timeout),
+                ClientDisconnectHandler(),
+            ]
         )
     )
     let server: HTTPServerBuilder = try tls.map { try .tls(http1, tlsConfiguration: $0.configuration) } ?? http1
@@ -119,7 +123,7 @@ func buildRouter(
         )
     }
     EmulatorControlController(store: store, databases: databases, authority: authority).addRoutes(to: router)
-    DatabaseQueryController(databases: databases).addRoutes(to: router)
+    DatabaseQueryController(databases: databases, limits: configuration.queryLimits).addRoutes(to: router)
     ClockController(clock: clock, coordinator: coordinator).addRoutes(to: router)
     CloudMetadataController(scheme: configuration.scheme, port: configuration.port).addRoutes(to: router)
     RequestInspectorController(log: requestLog).addRoutes(to: router)
@@ -136,12 +140,12 @@ func buildRouter(
     return (router, coordinator)
 }
 
-/// Opens the state; under `--repair`, a state file that cannot be opened is moved aside (never overwritten)
-/// and the emulator starts empty.
+/// Opens the state; under `--repair`, a corrupt state file is moved aside (never overwritten) and the emulator
+/// starts empty. A file that cannot be read (permissions, I/O) is never moved: repairing cannot help it.
 func openState(_ configuration: EmulatorConfiguration, logger: Logger) throws -> StateStore {
     do {
         return try StateStore.open(directory: configuration.dataDirectory)
-    } catch let error as StateStoreError where configuration.repair {
+    } catch let error as StateStoreError where configuration.repair && error.isCorruption {
         let movedTo = try error.moveAside()
         logger.warning(
             "The state file could not be opened; it was moved aside and the emulator starts with an empty state",

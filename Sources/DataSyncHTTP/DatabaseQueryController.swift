@@ -4,11 +4,17 @@ import DataSyncHandlers
 import DataSyncModel
 import Foundation
 import Hummingbird
+import NIOCore
+import ServiceLifecycle
 
 /// `POST /_emulator/databases/{server}/{database}/query`: SQL in an emulated database, standing in for the
 /// SQL connection a user would open to Azure SQL.
+///
+/// The query runs on a connection of its own (``QueryRunner``), within `--query-timeout` and
+/// `--query-max-bytes`, and is interrupted when its client disconnects or the emulator shuts down.
 struct DatabaseQueryController: Sendable {
     let databases: EmulatedDatabases
+    let limits: QueryLimits
 
     func addRoutes(to router: Router<EmulatorRequestContext>) {
         router.post("_emulator/databases/:server/:database/query") { request, context in
@@ -21,22 +27,57 @@ struct DatabaseQueryController: Sendable {
                 throw ARMError(status: .badRequest, code: "InvalidDatabaseName", message: "\(error).")
             }
             let (sql, parameters) = try await Self.decode(request)
-            let result: QueryResult
-            do {
-                result = try await offload { try self.databases.query(key, sql: sql, parameters: parameters) }
-            } catch let error as EngineError {
-                throw ARMError(status: .badRequest, code: "InvalidQuery", message: error.description)
-            }
-            switch result {
-            case .changes(let count):
-                return jsonResponse(.ok, .object(["changes": .integer(Int64(count))]))
-            case .rows(let columns, let rows):
-                return jsonResponse(.ok, .object([
-                    "columns": .array(columns.map(JSONValue.string)),
-                    "rows": .array(rows.map { .array($0.map(Self.json)) }),
-                ]))
-            }
+            let result = try await self.execute(sql: sql, parameters: parameters, in: key, channel: context.channel)
+            let body: JSONValue =
+                switch result {
+                case .changes(let count):
+                    .object(["changes": .integer(Int64(count))])
+                case .rows(let columns, let rows):
+                    .object([
+                        "columns": .array(columns.map(JSONValue.string)),
+                        "rows": .array(rows.map { .array($0.map(Self.json)) }),
+                    ])
+                }
+            // The runner's count is close to the JSON; escapes can make the JSON longer, and the limit is exact.
+            let serialized = body.serializedBuffer()
+            guard serialized.readableBytes <= self.limits.maxBytes else { throw Self.armError(.tooLarge(self.limits.maxBytes)) }
+            return jsonResponse(.ok, serialized: serialized)
         }
+    }
+
+    /// Runs final SQLite SQL in `key`, off the cooperative pool, interrupted when the client behind
+    /// `channel` goes away or a graceful shutdown begins. The one place a translator of other SQL dialects
+    /// hands its output to.
+    func execute(sql: String, parameters: [QueryValue], in key: DatabaseKey, channel: any Channel) async throws -> QueryResult {
+        let cancellation = QueryCancellation()
+        ClientDisconnectHandler.onDisconnect(of: channel) { cancellation.cancel(.clientDisconnected) }
+        do {
+            return try await withGracefulShutdownHandler {
+                try await offload {
+                    try self.databases.query(key, sql: sql, parameters: parameters, limits: self.limits, cancellation: cancellation)
+                }
+            } onGracefulShutdown: {
+                cancellation.cancel(.shuttingDown)
+            }
+        } catch let error as QueryError {
+            throw Self.armError(error)
+        } catch let error as EngineError {
+            throw ARMError(status: .badRequest, code: "InvalidQuery", message: error.description)
+        }
+    }
+
+    private static func armError(_ error: QueryError) -> ARMError {
+        let code: String =
+            switch error {
+            case .failed: "InvalidQuery"
+            case .notAllowed: "QueryNotAllowed"
+            case .timedOut: "QueryTimeout"
+            case .tooLarge: "QueryResultTooLarge"
+            case .cancelled(.shuttingDown): "ServiceUnavailable"
+            case .cancelled(.clientDisconnected): "ClientClosedRequest"
+            }
+        let status: HTTPResponse.Status = error == .cancelled(.shuttingDown) ? .serviceUnavailable : .badRequest
+        return ARMError(status: status, code: code, message: error.description)
     }
 
     private static func decode(_ request: Request) async throws -> (String, [QueryValue]) {

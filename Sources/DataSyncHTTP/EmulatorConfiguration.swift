@@ -1,4 +1,5 @@
 import ARMConventions
+import DataSyncEngine
 import Foundation
 import Logging
 
@@ -36,6 +37,10 @@ public struct EmulatorConfiguration: Sendable {
     public var allowedHosts: [String] = []
     /// Origins whose pages may call the emulator from a browser, with CORS (`--allow-origin`).
     public var allowedOrigins: [String] = []
+    /// Seconds a query of the query endpoint may run (`--query-timeout`).
+    public var queryTimeout: TimeInterval
+    /// The largest answer of the query endpoint, in bytes of JSON (`--query-max-bytes`).
+    public var queryMaxBytes: Int
 
     public init(
         host: String = "127.0.0.1",
@@ -52,7 +57,9 @@ public struct EmulatorConfiguration: Sendable {
         databaseFiles: [DatabaseFile] = [],
         requestTimeout: TimeInterval = 30,
         repair: Bool = false,
-        logRequests: Bool = false
+        logRequests: Bool = false,
+        queryTimeout: TimeInterval = 30,
+        queryMaxBytes: Int = 16 << 20
     ) {
         self.host = host
         self.port = port
@@ -69,6 +76,12 @@ public struct EmulatorConfiguration: Sendable {
         self.requestTimeout = requestTimeout
         self.repair = repair
         self.logRequests = logRequests
+        self.queryTimeout = queryTimeout
+        self.queryMaxBytes = queryMaxBytes
+    }
+
+    var queryLimits: QueryLimits {
+        QueryLimits(timeout: self.queryTimeout, maxBytes: self.queryMaxBytes)
     }
 
     /// The `http` or `https` the listener serves.

@@ -1,5 +1,6 @@
 import EmulatorTLS
 import Foundation
+import Logging
 import HummingbirdTLS
 import NIOSSL
 
@@ -11,12 +12,18 @@ struct ServingTLS: Sendable {
 
     /// Loads or creates what `security` asks for. The CA lives in `<data-dir>/tls`, or in memory.
     /// - Returns: `nil` for plain HTTP.
-    static func make(_ security: TransportSecurity, dataDirectory: URL?) throws -> ServingTLS? {
+    static func make(_ security: TransportSecurity, dataDirectory: URL?, logger: Logger) throws -> ServingTLS? {
         switch security {
         case .plain:
             return nil
         case .localAuthority(let extraNames):
-            let authority = try LocalCertificateAuthority.loadOrCreate(in: Self.authorityDirectory(dataDirectory))
+            let authority = try LocalCertificateAuthority.loadOrCreate(in: Self.authorityDirectory(dataDirectory), names: extraNames)
+            if let reason = authority.replacementReason {
+                logger.notice(
+                    "Made a new local CA; clients must trust the new ca.pem",
+                    metadata: ["dse-reason": "\(reason)", "dse-ca": "\(authority.certificatePath?.path ?? "")"]
+                )
+            }
             let issued = try authority.issueServerCertificate(extraNames: extraNames)
             let chain = try issued.certificateChainPEM.flatMap { try NIOSSLCertificate.fromPEMBytes(Array($0.utf8)) }
             let key = try NIOSSLPrivateKey(bytes: Array(issued.privateKeyPEM.utf8), format: .pem)

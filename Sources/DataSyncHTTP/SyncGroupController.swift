@@ -46,7 +46,8 @@ struct SyncGroupController: Sendable {
 
     @Sendable func createOrUpdate(_ call: ARMCall) async throws -> Response {
         let path = try call.syncGroupPath()
-        let settings = try WireDecoder(features: call.features).groupSettings(try await call.jsonBody())
+        let decoder = WireDecoder(features: call.features)
+        let settings = try await decoder.decoding(try await call.jsonBody(), with: decoder.groupSettings)
         guard settings != SyncGroupSettings() else { throw DataSyncError.emptyRequestBody(.syncGroup) }
         let operation = try await self.handler.createOrUpdate(path, settings: settings, operationID: call.operationID)
         return try self.responder.accepted(operation, call: call)
@@ -54,7 +55,8 @@ struct SyncGroupController: Sendable {
 
     @Sendable func update(_ call: ARMCall) async throws -> Response {
         let path = try call.syncGroupPath()
-        let patch = try WireDecoder(features: call.features).groupSettings(try await call.jsonBody())
+        let decoder = WireDecoder(features: call.features)
+        let patch = try await decoder.decoding(try await call.jsonBody(), with: decoder.groupSettings)
         let operation = try await self.handler.patch(path, patch: patch, operationID: call.operationID)
         return try self.responder.accepted(operation, call: call)
     }

@@ -34,7 +34,8 @@ struct SyncMemberController: Sendable {
 
     @Sendable func createOrUpdate(_ call: ARMCall) async throws -> Response {
         let path = try call.syncMemberPath()
-        let settings = try WireDecoder(features: call.features).memberSettings(try await call.jsonBody())
+        let decoder = WireDecoder(features: call.features)
+        let settings = try await decoder.decoding(try await call.jsonBody(), with: decoder.memberSettings)
         guard settings != SyncMemberSettings() else { throw DataSyncError.emptyRequestBody(.syncMember) }
         let operation = try await self.handler.createOrUpdate(path, settings: settings, operationID: call.operationID)
         return try self.responder.accepted(operation, call: call)
@@ -42,7 +43,8 @@ struct SyncMemberController: Sendable {
 
     @Sendable func update(_ call: ARMCall) async throws -> Response {
         let path = try call.syncMemberPath()
-        let patch = try WireDecoder(features: call.features).memberSettings(try await call.jsonBody())
+        let decoder = WireDecoder(features: call.features)
+        let patch = try await decoder.decoding(try await call.jsonBody(), with: decoder.memberSettings)
         let operation = try await self.handler.patch(path, patch: patch, operationID: call.operationID)
         return try self.responder.accepted(operation, call: call)
     }

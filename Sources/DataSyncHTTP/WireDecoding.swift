@@ -7,8 +7,16 @@ import Foundation
 ///
 /// `null` reads as "not given". Read-only properties (`syncState`, `lastSyncTime`, …) and unknown ones are
 /// ignored, as the live service ignores them. Passwords become digests here and go no further.
-struct WireDecoder {
+struct WireDecoder: Sendable {
     let features: WireFeatures
+
+    /// Runs `decode` (one of this decoder's methods) on `body`; off the cooperative pool when the body carries a
+    /// password, whose hash is slow on purpose (see ``PasswordDigest``) and must not hold up other requests.
+    func decoding<T: Sendable>(_ body: JSONObject?, with decode: @escaping @Sendable (JSONObject?) throws -> T) async throws -> T {
+        let properties = body?["properties"]?.objectValue
+        guard properties?["password"] != nil || properties?["hubDatabasePassword"] != nil else { return try decode(body) }
+        return try await offload { try decode(body) }
+    }
 
     func groupSettings(_ body: JSONObject?) throws -> SyncGroupSettings {
         var settings = SyncGroupSettings()

@@ -1,4 +1,5 @@
 import Crypto
+import _CryptoExtras
 import DataSyncEngine
 import DataSyncModel
 import DataSyncStore
@@ -47,11 +48,58 @@ public struct HandlerEnvironment: Sendable {
     }
 }
 
-/// Turns a password into the only form the emulator keeps: a SHA-256 digest.
+/// Turns a password into the only form the emulator keeps: `pbkdf2-sha256$<rounds>$<salt>$<key>` (base64),
+/// PBKDF2-HMAC-SHA256 with a random 16-byte salt per password.
+///
+/// 600,000 rounds is OWASP's figure for PBKDF2-HMAC-SHA256 (Password Storage Cheat Sheet, 2023): a leaked
+/// state file then costs an attacker that many HMACs per guess and per password, while a member PUT pays it
+/// once (a fraction of a second). The emulator never needs the password back; it only keeps a form that
+/// proves which password was given. State files written before kept an unsalted SHA-256 in lowercase hex;
+/// ``verify(_:against:)`` still accepts those.
 public enum PasswordDigest {
-    /// The lowercase hex SHA-256 of `password`.
+    /// The rounds of new digests.
+    public static let rounds = 600_000
+    private static let scheme = "pbkdf2-sha256"
+
+    /// A new salted digest of `password`.
     public static func of(_ password: String) -> String {
-        SHA256.hash(data: Data(password.utf8)).map { String(format: "%02x", $0) }.joined()
+        var salt = [UInt8](repeating: 0, count: 16)
+        var generator = SystemRandomNumberGenerator()
+        for index in salt.indices { salt[index] = generator.next() }
+        return Self.digest(password, salt: salt, rounds: Self.rounds)
+    }
+
+    /// Whether `password` is the one `digest` was made from; `false` for a digest of unknown form.
+    public static func verify(_ password: String, against digest: String) -> Bool {
+        let parts = digest.split(separator: "$", omittingEmptySubsequences: false)
+        if parts.count == 4, parts[0] == Self.scheme, let rounds = Int(parts[1]), (1...10_000_000).contains(rounds),
+            let salt = Data(base64Encoded: String(parts[2]))
+        {
+            return Self.constantTimeEqual(Self.digest(password, salt: Array(salt), rounds: rounds), digest)
+        }
+        if digest.count == 64, digest.allSatisfy(\.isHexDigit) {
+            let legacy = SHA256.hash(data: Data(password.utf8)).map { String(format: "%02x", $0) }.joined()
+            return Self.constantTimeEqual(legacy, digest.lowercased())
+        }
+        return false
+    }
+
+    private static func digest(_ password: String, salt: [UInt8], rounds: Int) -> String {
+        // Only an output length or round count of zero makes this throw; neither can happen here.
+        let key = (try? KDF.Insecure.PBKDF2.deriveKey(
+            from: Data(password.utf8),
+            salt: salt,
+            using: .sha256,
+            outputByteCount: 32,
+            unsafeUncheckedRounds: rounds
+        )).map { $0.withUnsafeBytes { Data($0) } } ?? Data()
+        return "\(Self.scheme)$\(rounds)$\(Data(salt).base64EncodedString())$\(key.base64EncodedString())"
+    }
+
+    private static func constantTimeEqual(_ left: String, _ right: String) -> Bool {
+        let (a, b) = (Array(left.utf8), Array(right.utf8))
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
 

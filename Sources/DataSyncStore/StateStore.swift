@@ -3,6 +3,14 @@ import Foundation
 import GRDB
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The emulator's own state (groups, members, agents, operations, logs, schemas) in one SQLite database.
 ///
 /// Every method that changes state runs in one transaction, so a write is acknowledged only once it is
@@ -31,7 +39,9 @@ public final class StateStore: Sendable {
         }
         let fileURL = directory.appendingPathComponent("state.sqlite")
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try OwnerOnly.createDirectory(directory)
+            try OwnerOnly.createFile(fileURL)
+            if let reason = accessFailure(fileURL) { throw StateStoreError.unreadable(fileURL, reason) }
             let pool = try DatabasePool(path: fileURL.path, configuration: Self.configuration())
             try pool.read { db in
                 let verdict = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "no answer"
@@ -42,6 +52,8 @@ public final class StateStore: Sendable {
             return try StateStore(writer: pool, fileURL: fileURL)
         } catch let error as StateStoreError {
             throw error
+        } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
+            throw StateStoreError.corrupt(fileURL, error.message ?? "\(error)")
         } catch {
             throw StateStoreError.unreadable(fileURL, String(describing: error))
         }
@@ -242,10 +254,25 @@ private final class WriteOutcome<T: Sendable>: @unchecked Sendable {
 
 /// A write whose body never ran: it cannot happen, but it answers as an error rather than trapping.
 private struct WriteNotRun: Error {}
+/// Opens `url` for reading and writing as SQLite will, so a permission or I/O error is named as the system
+/// names it (SQLite only says it cannot open the file); `nil` when the file can be read and written.
+private func accessFailure(_ url: URL) -> String? {
+    let descriptor = open(url.path, O_RDWR | O_CLOEXEC)
+    guard descriptor >= 0 else { return String(cString: strerror(errno)) }
+    defer { close(descriptor) }
+    var byte: UInt8 = 0
+    guard pread(descriptor, &byte, 1, 0) >= 0 else { return String(cString: strerror(errno)) }
+    return nil
+}
 
 /// Why the state could not be opened.
+///
+/// Only ``corrupt(_:_:)`` (`SQLITE_CORRUPT`, `SQLITE_NOTADB`, or a failed `quick_check`) is something
+/// `--repair` may act on; anything else (permissions, I/O, a directory in the file's place) is left untouched.
 public enum StateStoreError: Error, CustomStringConvertible {
+    /// The file cannot be opened or read: permissions, I/O; the system's or SQLite's reason.
     case unreadable(URL, String)
+    /// The file is not a healthy SQLite database.
     case corrupt(URL, String)
 
     public var description: String {
@@ -253,6 +280,12 @@ public enum StateStoreError: Error, CustomStringConvertible {
         case .unreadable(let url, let reason): "cannot open the state file \(url.path): \(reason)"
         case .corrupt(let url, let verdict): "the state file \(url.path) is corrupt: \(verdict)"
         }
+    }
+
+    /// Whether the file itself is damaged, the one case `--repair` acts on.
+    public var isCorruption: Bool {
+        if case .corrupt = self { return true }
+        return false
     }
 
     /// Moves the state file (and its WAL and shared-memory files) aside to `<name>.corrupt-<unix time>`, so a

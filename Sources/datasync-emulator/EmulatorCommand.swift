@@ -43,6 +43,9 @@ struct AuthorityCommand: ParsableCommand {
     func run() throws {
         let directory = URL(fileURLWithPath: self.dataDir).appendingPathComponent("tls")
         let authority = try LocalCertificateAuthority.loadOrCreate(in: directory)
+        if let reason = authority.replacementReason {
+            FileHandle.standardError.write(Data("datasync-emulator: made a new local CA, because \(reason)\n".utf8))
+        }
         if let path = authority.certificatePath?.standardizedFileURL.path {
             Swift.print(path)
         }
@@ -109,7 +112,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Log each ARM request: method, path, api-version, status, duration, request id, error code.")
     var logRequests = false
 
-    @Flag(help: "Move a state file that cannot be opened aside (state.sqlite.corrupt-<time>) and start empty.")
+    @Flag(help: "Move a corrupt state file aside (state.sqlite.corrupt-<time>) and start empty.")
     var repair = false
 
     @Option(help: "Another Host name to answer to, beyond loopback, --host and --tls-name; repeatable (the variable takes a comma-separated list).")
@@ -117,12 +120,21 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "An origin (scheme://host[:port]) whose pages may call the emulator from a browser, with CORS; repeatable (the variable takes a comma-separated list).")
     var allowOrigin: [String] = []
+    @Option(help: "Seconds a query of the query endpoint may run before it is interrupted.")
+    var queryTimeout = 30.0
+
+    @Option(help: "The largest answer of the query endpoint, in bytes.")
+    var queryMaxBytes = 16 << 20
 
     func validate() throws {
         guard (0...65535).contains(self.port) else { throw ValidationError("--port must be between 0 and 65535.") }
         guard self.retryAfter >= 0 else { throw ValidationError("--retry-after must not be negative.") }
         guard self.operationDelay >= 0 else { throw ValidationError("--operation-delay must not be negative.") }
         guard self.requestTimeout > 0 else { throw ValidationError("--request-timeout must be positive.") }
+        guard self.queryTimeout > 0, self.queryTimeout <= 86_400 else {
+            throw ValidationError("--query-timeout must be more than 0 and at most 86400 seconds.")
+        }
+        guard self.queryMaxBytes > 0 else { throw ValidationError("--query-max-bytes must be positive.") }
         guard (self.cert == nil) == (self.key == nil) else { throw ValidationError("--cert and --key go together.") }
         guard !(self.https && self.cert != nil) else { throw ValidationError("Use either --https or --cert/--key.") }
         for mapping in self.database where DatabaseFile(argument: mapping) == nil {
@@ -156,7 +168,9 @@ struct ServeCommand: AsyncParsableCommand {
             databaseFiles: self.database.compactMap(DatabaseFile.init(argument:)),
             requestTimeout: self.requestTimeout,
             repair: self.repair,
-            logRequests: self.logRequests
+            logRequests: self.logRequests,
+            queryTimeout: self.queryTimeout,
+            queryMaxBytes: self.queryMaxBytes
         )
         configuration.allowedHosts = self.allowHost
         configuration.allowedOrigins = self.allowOrigin
@@ -171,18 +185,31 @@ struct ServeCommand: AsyncParsableCommand {
             )
         }
         warnOfUnverifiedTokens(host: self.host, auth: self.auth, logger: logger)
+        // Held until the process ends: a second emulator on this data dir exits before touching anything.
+        let dataDirectoryLock: DataDirectoryLock?
+        do {
+            dataDirectoryLock = try configuration.dataDirectory.map(DataDirectoryLock.acquire)
+        } catch {
+            FileHandle.standardError.write(Data("datasync-emulator: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
         let application: any ApplicationProtocol
         do {
             application = try buildApplication(configuration) { baseURL in
                 FileHandle.standardOutput.write(Data("datasync-emulator listening on \(baseURL)\n".utf8))
             }
         } catch let error as StateStoreError {
+            let advice =
+                error.isCorruption
+                ? "Move it aside yourself, or start with --repair to have it moved aside"
+                : "Fix the cause (--repair only moves corrupt files aside)"
             logger.critical(
-                "Cannot open the emulator state; it is left as it is. Move it aside yourself, or start with --repair to have it moved aside",
+                "Cannot open the emulator state; it is left as it is. \(advice)",
                 metadata: ["dse-error": "\(error)"]
             )
             throw ExitCode(2)
         }
+        defer { withExtendedLifetime(dataDirectoryLock) {} }
         try await application.runService()
     }
 }
@@ -209,6 +236,7 @@ enum EnvironmentFlags {
         "host", "port", "data-dir", "retry-after", "operation-delay", "lro-style", "api-version-policy", "location",
         "log-level", "cert", "key", "tls-name", "auth", "database", "request-timeout", "in-memory", "https", "repair", "log-requests",
         "allow-host", "allow-origin",
+        "query-timeout", "query-max-bytes",
     ]
     /// Repeatable options whose variable holds a comma-separated list, one option per item.
     static let lists: Set<String> = ["allow-host", "allow-origin"]

@@ -15,7 +15,7 @@ import X509
     private func leafAndCA(
         extraNames: [String] = []
     ) throws -> (leaf: Certificate, ca: Certificate, issued: IssuedCertificate) {
-        let authority = try LocalCertificateAuthority.loadOrCreate(in: nil)
+        let authority = try LocalCertificateAuthority.loadOrCreate(in: nil, names: extraNames)
         let issued = try authority.issueServerCertificate(extraNames: extraNames)
         let leaf = try Certificate(pemEncoded: issued.certificateChainPEM[0])
         let ca = try Certificate(pemEncoded: authority.certificatePEM)
@@ -84,7 +84,8 @@ import X509
         #expect(try ca.extensions.keyUsage == KeyUsage(keyCertSign: true, cRLSign: true))
         #expect(ca.extensions[oid: .X509ExtensionID.keyUsage]?.critical == true)
         #expect(try ca.extensions.subjectKeyIdentifier != nil)
-        #expect(ca.notValidAfter.timeIntervalSince(Date()) > 9 * 365 * 24 * 60 * 60)
+        #expect(ca.notValidAfter.timeIntervalSince(Date()) > 365 * 24 * 60 * 60)
+        #expect(ca.notValidAfter.timeIntervalSince(ca.notValidBefore) <= 730 * 24 * 60 * 60)
     }
 
     @Test func leafVerifiesAgainstTheCAForNamesAndAddresses() async throws {

@@ -216,10 +216,8 @@ import Testing
 
         // Rewrite both rows as an earlier version stored them.
         let file = directory.appendingPathComponent("state.sqlite")
-        let key = try DatabaseKey(server: "state", database: "state")
-        let queue = try EmulatedDatabases(root: nil, mappings: [key: file]).queue(key)
         for (table, column) in [("resource", "key"), ("operation", "id")] {
-            guard case .rows(_, let rows) = try QueryRunner.run("SELECT \(column), CAST(body AS TEXT) FROM \(table)", parameters: [], in: queue),
+            guard case .rows(_, let rows) = try QueryRunner.run("SELECT \(column), CAST(body AS TEXT) FROM \(table)", parameters: [], at: file.path),
                 case .text(let rowKey) = rows.first?[0], case .text(let body) = rows.first?[1]
             else {
                 Issue.record("no \(table) row")
@@ -228,7 +226,7 @@ import Testing
             let older = try Self.olderForm(of: body)
             #expect(older.contains(#""path":{"database":{"database":"#), "\(older)")
             let update = "UPDATE \(table) SET body = CAST(? AS BLOB) WHERE \(column) = ?"
-            #expect(try QueryRunner.run(update, parameters: [.text(older), .text(rowKey)], in: queue) == .changes(1))
+            #expect(try QueryRunner.run(update, parameters: [.text(older), .text(rowKey)], at: file.path) == .changes(1))
         }
 
         let reopened = try StateStore.open(directory: directory)

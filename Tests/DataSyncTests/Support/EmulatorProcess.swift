@@ -122,15 +122,7 @@ extension EmulatorProcess {
         let files = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)?
             .compactMap { $0 as? URL }.filter { $0.pathExtension == "sqlite" } ?? []
         for file in files {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-            process.arguments = [file.path, "PRAGMA integrity_check;"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
+            let output = try runTool("/usr/bin/sqlite3", [file.path, "PRAGMA integrity_check;"]).output
             if output.trimmingCharacters(in: .whitespacesAndNewlines) != "ok" {
                 problems.append("\(file.lastPathComponent): \(output)")
             }
@@ -142,6 +134,26 @@ extension EmulatorProcess {
 struct EmulatorProcessError: Error, CustomStringConvertible {
     let message: String
     var description: String { self.message }
+}
+
+/// Runs a command-line tool to its end: its exit status and its output (stdout and stderr together).
+func runTool(_ path: String, _ arguments: [String], input: Data? = nil) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let pipe = Pipe()
+    let stdin = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+    try process.run()
+    if let input {
+        stdin.fileHandleForWriting.write(input)
+        try stdin.fileHandleForWriting.close()
+    }
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, output)
 }
 
 /// A fresh temporary directory, removed by the caller.
