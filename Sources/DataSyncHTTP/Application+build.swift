@@ -82,7 +82,8 @@ func buildRouter(
     let responder = LongRunningResponder(
         style: configuration.longRunningStyle,
         retryAfter: configuration.retryAfter,
-        location: configuration.location
+        location: configuration.location,
+        clock: clock
     )
     var table = ARMRouteTable(policy: configuration.apiVersionPolicy, scheme: configuration.scheme)
     let groupHandler = SyncGroupHandler(environment: environment, coordinator: coordinator)

@@ -27,7 +27,8 @@ enum ServedAPIVersions {
     ]
 }
 
-/// What a served api-version adds to the wire, from the contract's change log (§3.2).
+/// What a served api-version adds to the wire, from the contract's change log (§3.2), corrected where
+/// the live service's recordings (cited per field) show otherwise.
 struct WireFeatures: Sendable {
     /// `usePrivateLinkConnection`, and `syncMemberAzureDatabaseResourceId` on members.
     let privateLink: Bool
@@ -35,7 +36,21 @@ struct WireFeatures: Sendable {
     let conflictLoggingAndSku: Bool
     /// `identity` on groups and members, and `Azure-AsyncOperation` on group writes.
     let identity: Bool
+    /// `privateEndpointName: ""` on sync group GETs, a version before the contract adds it
+    /// (recording S1, 2019-06-01-preview, 2020).
+    let groupPrivateEndpointName: Bool
+    /// Private link fields in the final poll of a group write: S1 (2019-06-01-preview) has none even
+    /// when the request sent `usePrivateLinkConnection`; P1 (2020-11-01-preview) has both.
+    let groupFinalPollPrivateLink: Bool
+    /// `Azure-AsyncOperation` on a group DELETE's 202 and Location polls: the 2026 recordings at
+    /// 2015-05-01-preview carry it (the 2018 ones did not; the newer behaviour wins), as does every
+    /// group write from 2025-02-01-preview.
+    let groupDeleteAsyncOperation: Bool
+    /// A member GET shows `syncMemberAzureDatabaseResourceId` only when it is set: recording S3
+    /// (2025-02-01-preview) omits it, where P2 (2020-11-01-preview) showed `""`.
+    let memberDatabaseResourceIDOnlyWhenSet: Bool
 
+    private static let oldest = APIVersion("2015-05-01-preview")!
     private static let privateLinkSince = APIVersion("2019-06-01-preview")!
     private static let conflictLoggingAndSkuSince = APIVersion("2020-02-02-preview")!
     private static let identitySince = APIVersion("2025-02-01-preview")!
@@ -44,5 +59,9 @@ struct WireFeatures: Sendable {
         self.privateLink = version >= Self.privateLinkSince
         self.conflictLoggingAndSku = version >= Self.conflictLoggingAndSkuSince
         self.identity = version >= Self.identitySince
+        self.groupPrivateEndpointName = self.privateLink
+        self.groupFinalPollPrivateLink = self.conflictLoggingAndSku
+        self.groupDeleteAsyncOperation = version == Self.oldest || self.identity
+        self.memberDatabaseResourceIDOnlyWhenSet = self.identity
     }
 }
