@@ -12,7 +12,7 @@ with its own pinned packages, and waits on its own, unmodified poller:
 
 The how-to: create a sync group and a member, create a table in the hub, refresh the hub schema, update
 the group with that schema, update the member, trigger a sync, list the logs, and read the rows that
-arrived in the member database. Every long-running operation is timed: one over --lro-budget seconds
+arrived in the member database; then delete the member and the group. Every long-running operation is timed: one over --lro-budget seconds
 fails, and with --expect-delay D each must wait about D (at least D, at most D plus 1.5 s, in at most
 three polls), so that neither a 30 s default nor a tight polling loop passes.
 
@@ -182,6 +182,12 @@ class AzureCoreSql:
     def refresh_hub_schema(self, names: "Names") -> Any:
         return self.client.sync_groups.begin_refresh_hub_schema(names.rg, names.server, names.db, names.group)
 
+    def delete_member(self, names: "Names") -> Any:
+        return self.client.sync_members.begin_delete(names.rg, names.server, names.db, names.group, names.member)
+
+    def delete_group(self, names: "Names") -> Any:
+        return self.client.sync_groups.begin_delete(names.rg, names.server, names.db, names.group)
+
     def hub_schemas(self, names: "Names") -> list:
         return [rest_shape(s) for s in self.client.sync_groups.list_hub_schemas(names.rg, names.server, names.db, names.group)]
 
@@ -216,6 +222,12 @@ class MsrestSql(AzureCoreSql):
     def refresh_hub_schema(self, names: "Names") -> Any:
         return self.client.sync_groups.refresh_hub_schema(names.rg, names.server, names.db, names.group)
 
+    def delete_member(self, names: "Names") -> Any:
+        return self.client.sync_members.delete(names.rg, names.server, names.db, names.group, names.member)
+
+    def delete_group(self, names: "Names") -> Any:
+        return self.client.sync_groups.delete(names.rg, names.server, names.db, names.group)
+
 
 class GenericResources:
     """azure-mgmt-resource's ResourceManagementClient: writes by resource id with an explicit api-version.
@@ -236,6 +248,12 @@ class GenericResources:
 
     def put_member(self, names: "Names", body: dict) -> Any:
         return self.client.resources.begin_create_or_update_by_id(names.member_id, body, api_version=GENERIC_API_VERSION)
+
+    def delete_member(self, names: "Names") -> Any:
+        return self.client.resources.begin_delete_by_id(names.member_id, api_version=GENERIC_API_VERSION)
+
+    def delete_group(self, names: "Names") -> Any:
+        return self.client.resources.begin_delete_by_id(names.group_id, api_version=GENERIC_API_VERSION)
 
     def refresh_hub_schema(self, names: "Names") -> Any:
         from azure.core.polling import LROPoller
@@ -395,6 +413,10 @@ class HowTo:
         arrived = c.call("read the member database after the sync", lambda: self.sql(
             n.member_server, n.member_db, "SELECT CustomerId, Name FROM Customers ORDER BY 1"))
         c.equal(arrived.get("rows"), [[1, "Ada"], [2, "Grace"]], "the sync copied the hub's rows to the member")
+
+        # Clean up as users do; at 2015-05-01-preview (0.8.6) the group DELETE also carries Azure-AsyncOperation.
+        self.lro("delete sync member", lambda: self.client.delete_member(n))
+        self.lro("delete sync group", lambda: self.client.delete_group(n))
 
 
 def main() -> int:
