@@ -4,11 +4,14 @@
 #
 #   1. azure-mgmt-sql 4.0.0, scripts/sdk_walkthrough.py (the how-to, then every other operation):
 #      a. --https --data-dir <tmp>           default auth; the CA read from <tmp>/tls/ca.pem
-#      b. --https --in-memory --auth token   the CA fetched from /_emulator/ca.pem; operations stay
-#                                            in progress for 50 ms
+#      b. --https --in-memory --auth token-unsigned
+#                                            the CA fetched from /_emulator/ca.pem; operations stay in
+#                                            progress for 50 ms. Its token is hand-made and unsigned, which
+#                                            token-unsigned accepts.
 #   2. Every client generation, scripts/client_walkthrough.py (the REST how-to with the client's own
 #      poller; any long-running operation over 5 s fails), all in parallel against one
-#      --https --in-memory --auth token emulator, each in its own subscription with its own names:
+#      --https --in-memory --auth token emulator, each in its own subscription with its own names, and
+#      each with a signed token from the emulator's own token endpoint (a client-credentials POST):
 #      azure-mgmt-sql 4.0.0, 3.0.1, 1.0.0 (azure-core), 0.29.1 and 0.8.6 (msrest/msrestazure), and
 #      azure-mgmt-resource's generic ResourceManagementClient by resource id.
 #      a. at default settings
@@ -37,6 +40,8 @@ venv="$venvs/sql-4.0.0"
 walkthrough="$repo/scripts/sdk_walkthrough.py"
 clients=(sql-4.0.0 sql-3.0.1 sql-1.0.0 sql-0.29.1 sql-0.8.6 resource-generic)
 matrix_delay=1.5
+# The tenant the matrix signs in to: any GUID names one at the emulator's token endpoint.
+tenant=72f988bf-86f1-41af-91ab-2d7cd011db47
 
 # --- The emulator --------------------------------------------------------------------------------
 
@@ -132,6 +137,7 @@ run_matrix() {
         index=$((index + 1))
         timeout 300 "$venvs/$client/bin/python" "$repo/scripts/client_walkthrough.py" --client "$client" \
             --base-url "$emulator_url" --ca-file "$ca" --prefix "$name-$index" \
+            --token-url "$emulator_url/$tenant/oauth2/v2.0/token" \
             --subscription "$(printf '00000000-0000-4000-8000-%012d' "$index")" \
             ${delay:+--expect-delay "$delay"} >"$work/$name-$client.log" 2>&1 &
         pids+=($!)
@@ -210,12 +216,12 @@ check_stdout default
 [[ $failed -eq 0 ]] || show_emulator_log default
 failed_before=$failed
 
-# Run 2: --auth token, in memory (from an empty directory, which must stay empty), the CA from its URL;
+# Run 2: --auth token-unsigned, in memory (from an empty directory, which must stay empty), the CA from its URL;
 # operations stay in progress for 50 ms, so that the pollers also see 202s and "InProgress" on the way.
 empty_dir="$work/cwd"
 mkdir -p "$empty_dir"
-start_emulator token "$empty_dir" --https --port 0 --in-memory --auth token --operation-delay 0.05 --log-level warning
-run_walkthrough token "https, --auth token, CA from /_emulator/ca.pem" --base-url "$emulator_url" --fetch-ca --auth token
+start_emulator token "$empty_dir" --https --port 0 --in-memory --auth token-unsigned --operation-delay 0.05 --log-level warning
+run_walkthrough token "https, --auth token-unsigned, CA from /_emulator/ca.pem" --base-url "$emulator_url" --fetch-ca --auth token-unsigned
 stop_pid "$emulator_pid"
 check_stdout token
 if [[ -z "$(ls -A "$empty_dir")" ]]; then

@@ -1,6 +1,7 @@
 import ARMConventions
 import DataSyncHandlers
 import DataSyncModel
+import EmulatorIdentity
 import Foundation
 
 /// Renders domain values as the ARM JSON the live service sends, shaped for one api-version.
@@ -62,7 +63,7 @@ struct Wire {
             resource.set("sku", self.sku(sku))
         }
         if self.features.identity {
-            resource.set("identity", self.identity(settings.identity ?? DataSyncIdentity(type: .none), subscription: group.path.database.server.subscriptionID))
+            resource.set("identity", self.identity(settings.identity ?? DataSyncIdentity(type: .none)))
         }
         return self.envelope(&resource, properties: properties, id: group.path.id, name: group.path.name, type: ARMResourceType.syncGroup)
     }
@@ -200,7 +201,7 @@ struct Wire {
         properties.set("skipInitSync", .bool(false))
         var resource = JSONObject()
         if self.features.identity, let identity = settings.identity {
-            resource.set("identity", self.identity(identity, subscription: member.path.group.database.server.subscriptionID))
+            resource.set("identity", self.identity(identity))
         }
         return self.envelope(&resource, properties: properties, id: member.path.id, name: member.path.name, type: ARMResourceType.syncMember)
     }
@@ -280,11 +281,11 @@ struct Wire {
     }
 
     /// A user-assigned identity shows its directory's `tenantId` (recording S3, a member GET at
-    /// 2025-02-01-preview); the emulator's directory is a stable id per subscription unless the request named one.
-    private func identity(_ identity: DataSyncIdentity, subscription: ResourceName) -> JSONValue {
+    /// 2025-02-01-preview): the emulator's own tenant, the one `/subscriptions` lists, unless the request named one.
+    private func identity(_ identity: DataSyncIdentity) -> JSONValue {
         var object = JSONObject()
         object.set("type", .string(identity.type.rawValue))
-        let tenant = identity.userAssignedIdentities.isEmpty ? nil : StableID.uuidString("tenant|" + subscription.key)
+        let tenant = identity.userAssignedIdentities.isEmpty ? nil : EmulatorTenant.id
         object.set("tenantId", (identity.tenantID ?? tenant).map(JSONValue.string))
         if !identity.userAssignedIdentities.isEmpty {
             var identities = JSONObject()

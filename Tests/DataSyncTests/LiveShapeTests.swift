@@ -1,5 +1,6 @@
 import ARMConventions
 import DataSyncModel
+import EmulatorIdentity
 import Foundation
 import HTTPTypes
 import Testing
@@ -103,7 +104,7 @@ import Testing
             let get = try await arm.get(HowTo.memberPath())
             #expect(get.string("identity.type") == "UserAssigned")
             let tenant = try #require(get.string("identity.tenantId"))
-            #expect(UUID(uuidString: tenant) != nil)
+            #expect(tenant == EmulatorTenant.id)
             #expect(get.text.contains("principalId") && get.text.contains("clientId"))
             #expect(get.value("properties.syncMemberAzureDatabaseResourceId") == nil)
             #expect(final.string("identity.tenantId") == tenant)
