@@ -16,7 +16,8 @@
 #      azure-mgmt-resource's generic ResourceManagementClient by resource id.
 #      a. at default settings
 #      b. with --operation-delay 1.5: each operation must wait about 1.5 s, in at most three polls
-#   3. Every scripts/clients/*.sh (given DATASYNC_URL and DATASYNC_CA), against the emulator of 2a.
+#   3. Every executable scripts/clients/*.sh (given DATASYNC_URL and DATASYNC_CA), against the emulator
+#      of 2a, after its clients; a script's own `NAME: N passed, M failed` line is counted.
 #
 # Each client has its own pinned virtualenv, scripts/matrix/<client>.txt installed into
 # ${DATASYNC_EMULATOR_CACHE:-~/.cache/datasync-emulator}/venvs/<client>, reused while its pins hold;
@@ -172,21 +173,28 @@ count_log() {
     echo "$what: ${counts% *} passed, ${counts#* } failed$(sed -n 's/^[a-z0-9.-]*: how-to in \(.*\)$/ (how-to in \1)/p' "$log")"
 }
 
-# run_client_scripts: every scripts/clients/*.sh, with DATASYNC_URL and DATASYNC_CA, one after another.
+# run_client_scripts: every executable scripts/clients/*.sh, with DATASYNC_URL and DATASYNC_CA, one after another
+# (they may share names with each other, not with the matrix). A script's own `NAME: N passed, M failed`
+# line is counted; without one, its exit status is the check.
 run_client_scripts() {
-    local script ca="$work/clients.ca.pem" status
+    local script name status ca="$work/clients.ca.pem"
     shopt -s nullglob
     local scripts=("$repo"/scripts/clients/*.sh)
     shopt -u nullglob
     [[ ${#scripts[@]} -gt 0 ]] || return 0
     fetch_ca "$ca"
     for script in "${scripts[@]}"; do
+        [[ -x "$script" ]] || continue # a library the scripts source, not a check
+        name="$(basename "$script" .sh)"
         status=0
-        DATASYNC_URL="$emulator_url" DATASYNC_CA="$ca" timeout 600 "$script" >"$work/client-script.log" 2>&1 || status=$?
-        if [[ $status -eq 0 ]]; then
+        DATASYNC_URL="$emulator_url" DATASYNC_CA="$ca" timeout 900 "$script" >"$work/client-$name.log" 2>&1 || status=$?
+        if grep -q "^$name: [0-9]* passed, [0-9]* failed\$" "$work/client-$name.log"; then
+            count_log "${script#"$repo/"}" "$name" "$work/client-$name.log"
+            [[ $status -eq 0 ]] || not_ok "${script#"$repo/"} exits 0 (exit status $status)"
+        elif [[ $status -eq 0 ]]; then
             ok "${script#"$repo/"} passes"
         else
-            tail -n 40 "$work/client-script.log"
+            tail -n 40 "$work/client-$name.log"
             not_ok "${script#"$repo/"} passes (exit status $status)"
         fi
     done
