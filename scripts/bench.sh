@@ -882,7 +882,7 @@ fi
 
 # --- 3. SDK workflow ------------------------------------------------------------------------------
 
-venv_python="$repo/.venv-sdk/bin/python"
+venv_python="${DATASYNC_EMULATOR_CACHE:-$HOME/.cache/datasync-emulator}/venvs/sql-4.0.0/bin/python"
 if [[ -x "$venv_python" ]] && "$venv_python" -c 'import azure.mgmt.sql' 2>/dev/null; then
     log "SDK walkthrough: $sdk_runs run(s)"
     for run in $(seq "$sdk_runs"); do
@@ -908,7 +908,7 @@ if [[ -x "$venv_python" ]] && "$venv_python" -c 'import azure.mgmt.sql' 2>/dev/n
         [[ $status -eq 0 ]] || { log "sdk_walkthrough.py reported failures (run $run):"; tail -n 5 "$work/sdk-$run.log" >&2; }
     done
 else
-    log "no $repo/.venv-sdk with azure-mgmt-sql: the SDK section is skipped (scripts/sdk-check.sh creates it)"
+    log "no $venv_python with azure-mgmt-sql: the SDK section is skipped (scripts/sdk-check.sh creates it)"
 fi
 
 # --- 4. Sync throughput ---------------------------------------------------------------------------

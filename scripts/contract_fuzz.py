@@ -45,6 +45,7 @@ DEVIATIONS: dict[str, str] = {
     "unsupported-media-type-415": "a non-JSON Content-Type gets 415 UnsupportedMediaType, as ARM answers; no spec lists 415.",
     "request-too-large-413": "a body over 4 MiB gets 413 RequestContentTooLarge, ARM's request size limit; no spec lists 413.",
     "preview-default-no-schema": "2015-05-01-preview declares `default` without a schema: its errors are checked against the ARM envelope only.",
+    "final-poll-conflict-logging": "a sync group write's final poll carries enableConflictLogging and conflictLoggingRetentionInDays at every api-version, as the live service's did at 2015-05-01-preview (2018) and 2019-06-01-preview (2020); GETs show them only where the spec declares them.",
     "empty-body-no-content-type": "answers with an empty body (200/204 of DELETE, triggerSync, cancelSync, refresh polls) carry no Content-Type; `produces` describes bodies, RFC 9110 needs no media type without content.",
 }
 
@@ -206,6 +207,15 @@ def declared_properties(schema: Any) -> tuple[set[str], bool, dict[str, Any]]:
     if schema.get("type") == "object" and not schema.get("properties") and not schema.get("allOf") and extra is None:
         open_ended = True  # a free-form object such as ErrorAdditionalInfo.info
     return names, open_ended, props
+
+
+def undeclared_in_final_poll_deviation(path: str) -> str | None:
+    """The deviation that explains an undeclared property of a final poll body, if one does."""
+    if path.endswith(".properties.skipInitSync"):
+        return "member-skipInitSync"
+    if path in ("$.properties.enableConflictLogging", "$.properties.conflictLoggingRetentionInDays"):
+        return "final-poll-conflict-logging"
+    return None
 
 
 def undeclared_paths(value: Any, schema: Any, path: str = "$") -> list[str]:
@@ -684,7 +694,7 @@ def _register_hooks() -> None:  # noqa: C901 - one closure per hook, kept togeth
                     problems.append(Finding(f"LRO final schema {re.sub(r'[0-9]+', 'N', instance_path)}", f"final poll body violates the {status} schema at /{instance_path}: {error.message}"))
                 for path in undeclared_paths(final_body, schema):
                     generic = re.sub(r"\[\d+\]", "[]", path)
-                    deviation = "member-skipInitSync" if generic.endswith(".properties.skipInitSync") else None
+                    deviation = undeclared_in_final_poll_deviation(generic)
                     problems.append(Finding(f"LRO final undeclared {generic}", f"final poll body property {path} is not declared", deviation))
                 for path in write_only_paths(final_body, schema):
                     problems.append(Finding(f"LRO final write-only {path} returned", f"final poll returns {path}, which the spec marks x-ms-secret / not readable"))
@@ -910,7 +920,9 @@ def probes(base_url: str, spec_dir: Path) -> list[tuple[str, list[str]]]:
                     for error in jsonschema_rs.Draft4Validator(schema, validate_formats=True).iter_errors(parsed):
                         problems.append(f"{method}: schema violation at /{'/'.join(map(str, error.instance_path))}: {error.message}")
                     for extra in undeclared_paths(parsed, schema):
-                        if not extra.endswith(".properties.skipInitSync"):
+                        # The PUT's answer here is its final poll; a GET has only skipInitSync to explain.
+                        explained = undeclared_in_final_poll_deviation(extra) if method == "PUT" else None
+                        if explained is None and not extra.endswith(".properties.skipInitSync"):
                             problems.append(f"{method}: undeclared property {extra}")
                     for secret in write_only_paths(parsed, schema):
                         problems.append(f"{method}: returns write-only property {secret}")

@@ -4,6 +4,9 @@
 set -euo pipefail
 
 packages=(libsqlite3-dev sqlite3 curl chromium chromium-driver fonts-dejavu-core)
+# The client matrix (scripts/sdk-check.sh) makes its virtualenvs in parallel: ensurepip must be there
+# before, not installed by six scripts at once.
+packages+=(python3-venv)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -1,13 +1,27 @@
 #!/usr/bin/env bash
-# The acceptance check with the official Azure SDK for Python (azure-mgmt-sql): it drives the built
-# emulator over HTTPS, trusting only the emulator's own CA, through scripts/sdk_walkthrough.py.
+# The client matrix: real Azure clients, unmodified, against the built emulator over HTTPS, trusting
+# only the emulator's own CA.
 #
-# Two runs:
-#   1. --https --data-dir <tmp>           default auth; the CA is read from <tmp>/tls/ca.pem
-#   2. --https --in-memory --auth token   the CA is fetched from /_emulator/ca.pem (the one unverified call),
-#                                         and operations stay in progress for 50 ms
+#   1. azure-mgmt-sql 4.0.0, scripts/sdk_walkthrough.py (the how-to, then every other operation):
+#      a. --https --data-dir <tmp>           default auth; the CA read from <tmp>/tls/ca.pem
+#      b. --https --in-memory --auth token-unsigned
+#                                            the CA fetched from /_emulator/ca.pem; operations stay in
+#                                            progress for 50 ms. Its token is hand-made and unsigned, which
+#                                            token-unsigned accepts.
+#   2. Every client generation, scripts/client_walkthrough.py (the REST how-to with the client's own
+#      poller; any long-running operation over 5 s fails), all in parallel against one
+#      --https --in-memory --auth token emulator, each in its own subscription with its own names, and
+#      each with a signed token from the emulator's own token endpoint (a client-credentials POST):
+#      azure-mgmt-sql 4.0.0, 3.0.1, 1.0.0 (azure-core), 0.29.1 and 0.8.6 (msrest/msrestazure), and
+#      azure-mgmt-resource's generic ResourceManagementClient by resource id.
+#      a. at default settings
+#      b. with --operation-delay 1.5: each operation must wait about 1.5 s, in at most three polls
+#   3. Every executable scripts/clients/*.sh (given DATASYNC_URL and DATASYNC_CA), against the emulator
+#      of 2a, after its clients; a script's own `NAME: N passed, M failed` line is counted.
 #
-# Installs what it needs into <repo>/.venv-sdk (reused when the pinned requirements are there).
+# Each client has its own pinned virtualenv, scripts/matrix/<client>.txt installed into
+# ${DATASYNC_EMULATOR_CACHE:-~/.cache/datasync-emulator}/venvs/<client>, reused while its pins hold;
+# they are prepared in parallel.
 # Environment: DATASYNC_EMULATOR_BINARY (default <repo>/.build/debug/datasync-emulator), PYTHON (>= 3.10).
 # The last line is `sdk-check: N passed, M failed`; the exit status is non-zero on any failure.
 set -euo pipefail
@@ -22,9 +36,13 @@ source "$repo/scripts/lib/emulator.sh"
 begin_work sdk-check
 
 binary="${DATASYNC_EMULATOR_BINARY:-$repo/.build/debug/datasync-emulator}"
-venv="$repo/.venv-sdk"
-requirements="$repo/scripts/requirements-sdk.txt"
+venvs="${DATASYNC_EMULATOR_CACHE:-$HOME/.cache/datasync-emulator}/venvs"
+venv="$venvs/sql-4.0.0"
 walkthrough="$repo/scripts/sdk_walkthrough.py"
+clients=(sql-4.0.0 sql-3.0.1 sql-1.0.0 sql-0.29.1 sql-0.8.6 resource-generic)
+matrix_delay=1.5
+# The tenant the matrix signs in to: any GUID names one at the emulator's token endpoint.
+tenant=72f988bf-86f1-41af-91ab-2d7cd011db47
 
 # --- The emulator --------------------------------------------------------------------------------
 
@@ -85,8 +103,105 @@ show_emulator_log() {
 
 # --- The runs ------------------------------------------------------------------------------------
 
-prepare_venv "$venv" "$requirements" "$work/venv.log" "a Python >= 3.10 is needed for azure-mgmt-sql (set PYTHON)"
-ok "virtualenv $venv has the pinned requirements ($venv_state)"
+# prepare_venvs: every client's virtualenv, in parallel; each one's output goes to $work/venv-<client>.log.
+prepare_venvs() {
+    local client pids=() index=0 status started=$SECONDS
+    mkdir -p "$venvs"
+    for client in "${clients[@]}"; do
+        (
+            prepare_venv "$venvs/$client" "$repo/scripts/matrix/$client.txt" "$work/venv-$client.pip" \
+                "a Python >= 3.10 is needed for the client matrix (set PYTHON)"
+            echo "$venv_state" >"$work/venv-$client.state"
+        ) >"$work/venv-$client.log" 2>&1 &
+        pids+=($!)
+    done
+    for client in "${clients[@]}"; do
+        status=0
+        wait "${pids[$index]}" || status=$?
+        index=$((index + 1))
+        if [[ $status -eq 0 ]]; then
+            ok "virtualenv $client has the pins of scripts/matrix/$client.txt ($(cat "$work/venv-$client.state"))"
+        else
+            cat "$work/venv-$client.log"
+            fatal "virtualenv $client: pip install -r scripts/matrix/$client.txt"
+        fi
+    done
+    echo "sdk-check: virtualenvs ready in $((SECONDS - started)) s"
+}
+
+# run_matrix NAME [DELAY]: every client's how-to, in parallel, against the emulator at $emulator_url.
+run_matrix() {
+    local name="$1" delay="${2:-}" client index=0 pids=()
+    local ca="$work/$name.ca.pem"
+    fetch_ca "$ca"
+    for client in "${clients[@]}"; do
+        index=$((index + 1))
+        timeout 300 "$venvs/$client/bin/python" "$repo/scripts/client_walkthrough.py" --client "$client" \
+            --base-url "$emulator_url" --ca-file "$ca" --prefix "$name-$index" \
+            --token-url "$emulator_url/$tenant/oauth2/v2.0/token" \
+            --subscription "$(printf '00000000-0000-4000-8000-%012d' "$index")" \
+            ${delay:+--expect-delay "$delay"} >"$work/$name-$client.log" 2>&1 &
+        pids+=($!)
+    done
+    index=0
+    for client in "${clients[@]}"; do
+        wait "${pids[$index]}" || true
+        index=$((index + 1))
+        count_log "client_walkthrough ($client${delay:+, delay $delay s})" client_walkthrough "$work/$name-$client.log"
+    done
+}
+
+# fetch_ca FILE: the trust bootstrap, the one unverified request: the emulator's CA from /_emulator/ca.pem.
+fetch_ca() {
+    curl -sS --fail --insecure "$emulator_url/_emulator/ca.pem" -o "$1" || fatal "fetch $emulator_url/_emulator/ca.pem"
+}
+
+# count_log WHAT PREFIX LOG: shows a finished run's log when it failed, and adds the counts of its summary line.
+count_log() {
+    local what="$1" prefix="$2" log="$3" counts
+    counts="$(sed -n "s/^$prefix.*: \([0-9]*\) passed, \([0-9]*\) failed\$/\1 \2/p" "$log" | tail -n 1)"
+    if [[ -z "$counts" ]]; then
+        cat "$log"
+        not_ok "$what ran to its summary"
+        return
+    fi
+    passed=$((passed + ${counts% *}))
+    failed=$((failed + ${counts#* }))
+    if [[ ${counts#* } -ne 0 ]]; then
+        grep -v '^ok - ' "$log"
+    fi
+    echo "$what: ${counts% *} passed, ${counts#* } failed$(sed -n 's/^[a-z0-9.-]*: how-to in \(.*\)$/ (how-to in \1)/p' "$log")"
+}
+
+# run_client_scripts: every executable scripts/clients/*.sh, with DATASYNC_URL and DATASYNC_CA, one after another
+# (they may share names with each other, not with the matrix). A script's own `NAME: N passed, M failed`
+# line is counted; without one, its exit status is the check.
+run_client_scripts() {
+    local script name status ca="$work/clients.ca.pem"
+    shopt -s nullglob
+    local scripts=("$repo"/scripts/clients/*.sh)
+    shopt -u nullglob
+    [[ ${#scripts[@]} -gt 0 ]] || return 0
+    fetch_ca "$ca"
+    for script in "${scripts[@]}"; do
+        [[ -x "$script" ]] || continue # a library the scripts source, not a check
+        name="$(basename "$script" .sh)"
+        status=0
+        DATASYNC_URL="$emulator_url" DATASYNC_CA="$ca" timeout 900 "$script" >"$work/client-$name.log" 2>&1 || status=$?
+        if grep -q "^$name: [0-9]* passed, [0-9]* failed\$" "$work/client-$name.log"; then
+            count_log "${script#"$repo/"}" "$name" "$work/client-$name.log"
+            [[ $status -eq 0 ]] || not_ok "${script#"$repo/"} exits 0 (exit status $status)"
+        elif [[ $status -eq 0 ]]; then
+            ok "${script#"$repo/"} passes"
+        else
+            tail -n 40 "$work/client-$name.log"
+            not_ok "${script#"$repo/"} passes (exit status $status)"
+        fi
+    done
+}
+
+matrix_started=$SECONDS
+prepare_venvs
 
 for _ in $(seq 6); do
     [[ -x "$binary" ]] && break
@@ -109,12 +224,12 @@ check_stdout default
 [[ $failed -eq 0 ]] || show_emulator_log default
 failed_before=$failed
 
-# Run 2: --auth token, in memory (from an empty directory, which must stay empty), the CA from its URL;
+# Run 2: --auth token-unsigned, in memory (from an empty directory, which must stay empty), the CA from its URL;
 # operations stay in progress for 50 ms, so that the pollers also see 202s and "InProgress" on the way.
 empty_dir="$work/cwd"
 mkdir -p "$empty_dir"
-start_emulator token "$empty_dir" --https --port 0 --in-memory --auth token --operation-delay 0.05 --log-level warning
-run_walkthrough token "https, --auth token, CA from /_emulator/ca.pem" --base-url "$emulator_url" --fetch-ca --auth token
+start_emulator token "$empty_dir" --https --port 0 --in-memory --auth token-unsigned --operation-delay 0.05 --log-level warning
+run_walkthrough token "https, --auth token-unsigned, CA from /_emulator/ca.pem" --base-url "$emulator_url" --fetch-ca --auth token-unsigned
 stop_pid "$emulator_pid"
 check_stdout token
 if [[ -z "$(ls -A "$empty_dir")" ]]; then
@@ -123,6 +238,22 @@ else
     not_ok "--in-memory: nothing written to the working directory (found: $(ls -A "$empty_dir" | tr '\n' ' '))"
 fi
 [[ $failed -eq $failed_before ]] || show_emulator_log token
+failed_before=$failed
 
+# Run 2a: every client at default settings; then the clients/ scripts on the same emulator.
+start_emulator matrix "$work" --https --port 0 --in-memory --auth token --log-level warning
+run_matrix matrix
+run_client_scripts
+stop_pid "$emulator_pid"
+[[ $failed -eq $failed_before ]] || show_emulator_log matrix
+failed_before=$failed
+
+# Run 2b: every client again, with operations in progress for $matrix_delay s.
+start_emulator delayed "$work" --https --port 0 --in-memory --auth token --operation-delay "$matrix_delay" --log-level warning
+run_matrix delayed "$matrix_delay"
+stop_pid "$emulator_pid"
+[[ $failed -eq $failed_before ]] || show_emulator_log delayed
+
+echo "sdk-check: all runs took $((SECONDS - matrix_started)) s"
 summary
 [[ $failed -eq 0 ]]

@@ -3,6 +3,7 @@ import DataSyncEngine
 import DataSyncHandlers
 import DataSyncModel
 import DataSyncStore
+import EmulatorIdentity
 import EmulatorTLS
 import Foundation
 import Hummingbird
@@ -43,7 +44,7 @@ public func buildApplication(
     )
     let server: HTTPServerBuilder = try tls.map { try .tls(http1, tlsConfiguration: $0.configuration) } ?? http1
     return Application(
-        router: parts.router,
+        responder: SingleSlashResponder(wrapping: parts.router.buildResponder()),
         server: server,
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),
@@ -86,7 +87,8 @@ func buildRouter(
     let responder = LongRunningResponder(
         style: configuration.longRunningStyle,
         retryAfter: configuration.retryAfter,
-        location: configuration.location
+        location: configuration.location,
+        clock: clock
     )
     var table = ARMRouteTable(policy: configuration.apiVersionPolicy, scheme: configuration.scheme)
     let groupHandler = SyncGroupHandler(environment: environment, coordinator: coordinator)
@@ -97,6 +99,8 @@ func buildRouter(
     SyncAgentController(handler: SyncAgentHandler(environment: environment), responder: responder)
         .addRoutes(to: &table)
     OperationResultsController(handler: OperationHandler(environment: environment), responder: responder)
+        .addRoutes(to: &table)
+    ResourceManagerController(store: store, location: configuration.location)
         .addRoutes(to: &table)
 
     let metrics = EmulatorMetrics()
@@ -114,11 +118,23 @@ func buildRouter(
     router.add(middleware: RequestRecordingMiddleware(classify: { _, context in context.armRoute?.operation }, observers: observers))
     router.add(middleware: ARMRequestMiddleware())
     router.add(middleware: LocalOriginMiddleware(policy: configuration.localOriginPolicy))
-    if configuration.authentication == .token {
+    let signingKeys = try SigningKeyStore(directory: configuration.dataDirectory?.appendingPathComponent("identity"))
+    router.add(
+        middleware: SignInMiddleware(
+            issuer: TokenIssuer(keys: signingKeys, clients: configuration.clients),
+            scheme: configuration.scheme,
+            port: configuration.port
+        )
+    )
+    if configuration.authentication != .none {
+        let openPaths: Set<String> = ["/_emulator/health", "/_emulator/ca.pem", "/metadata/endpoints"]
         router.add(
             middleware: BearerTokenMiddleware(
-                extraAudiences: ["\(configuration.scheme)://localhost:\(configuration.port)/", "\(configuration.scheme)://127.0.0.1:\(configuration.port)/"],
-                openPaths: ["/_emulator/health", "/_emulator/ca.pem", "/metadata/endpoints"]
+                verifier: AccessTokenVerifier(
+                    keys: configuration.authentication == .token ? signingKeys : nil,
+                    extraAudiences: ["\(configuration.scheme)://localhost:\(configuration.port)/", "\(configuration.scheme)://127.0.0.1:\(configuration.port)/"]
+                ),
+                isOpen: { openPaths.contains($0) }
             )
         )
     }

@@ -1,5 +1,6 @@
 import ARMConventions
 import DataSyncEngine
+import EmulatorIdentity
 import Foundation
 import Logging
 
@@ -25,6 +26,8 @@ public struct EmulatorConfiguration: Sendable {
     public var logLevel: Logger.Level
     public var transportSecurity: TransportSecurity
     public var authentication: AuthenticationMode
+    /// The client credentials the token endpoint accepts (`--client ID:SECRET`); by default any.
+    public var clients: ClientCredentials
     /// Emulated databases mapped to existing SQLite files (`--database SERVER/DB=PATH`).
     public var databaseFiles: [DatabaseFile]
     /// How long a connection may take to deliver a whole request, in seconds.
@@ -54,6 +57,7 @@ public struct EmulatorConfiguration: Sendable {
         logLevel: Logger.Level = .info,
         transportSecurity: TransportSecurity = .plain,
         authentication: AuthenticationMode = .none,
+        clients: ClientCredentials = .any,
         databaseFiles: [DatabaseFile] = [],
         requestTimeout: TimeInterval = 30,
         repair: Bool = false,
@@ -72,6 +76,7 @@ public struct EmulatorConfiguration: Sendable {
         self.logLevel = logLevel
         self.transportSecurity = transportSecurity
         self.authentication = authentication
+        self.clients = clients
         self.databaseFiles = databaseFiles
         self.requestTimeout = requestTimeout
         self.repair = repair
@@ -101,12 +106,15 @@ public enum TransportSecurity: Sendable {
     case certificateFiles(certificate: URL, key: URL)
 }
 
-/// Whether ARM requests must carry a bearer token.
+/// Whether ARM requests must carry a bearer token, and how much of it is checked.
 public enum AuthenticationMode: String, Sendable, CaseIterable {
     /// Requests are accepted with or without a token.
     case none
-    /// Requests need `Authorization: Bearer <JWT>` with an unexpired token for the management audience.
+    /// Requests need `Authorization: Bearer <JWT>` with a token the emulator's own token endpoint signed,
+    /// unexpired, for the management audience.
     case token
+    /// As ``token``, but the signature is not checked: for users who bring tokens of their own.
+    case tokenUnsigned = "token-unsigned"
 }
 
 /// The emulator's version, reported by `/_emulator/health`.
@@ -134,7 +142,7 @@ public struct DatabaseFile: Sendable {
 extension EmulatorConfiguration {
     /// Who may call the emulator (see ``LocalOriginPolicy``): loopback, the listen address, the TLS names
     /// and `--allow-host` names; the emulator's own pages and `--allow-origin` origins. Every body is JSON
-    /// except the dashboard's form posts.
+    /// except the dashboard's form posts and the OAuth2 token requests, which are forms by the standard.
     var localOriginPolicy: LocalOriginPolicy {
         var hosts = [self.host] + self.allowedHosts
         if case .localAuthority(let names) = self.transportSecurity { hosts += names }
@@ -142,7 +150,11 @@ extension EmulatorConfiguration {
             hosts: hosts,
             origins: self.allowedOrigins,
             scheme: self.scheme,
-            bodyRules: [RequestBodyRule("/_emulator/ui/**", accepts: [.json, .form])]
+            bodyRules: [
+                RequestBodyRule("/_emulator/ui/**", accepts: [.json, .form]),
+                RequestBodyRule("/*/oauth2/v2.0/token", accepts: [.form]),
+                RequestBodyRule("/adfs/*/oauth2/v2.0/token", accepts: [.form]),
+            ]
         )
     }
 }

@@ -10,6 +10,7 @@ struct LongRunningResponder: Sendable {
     let style: EmulatorConfiguration.LongRunningStyle
     let retryAfter: TimeInterval
     let location: String
+    let clock: EmulatorClock
 
     /// The response to a write: 202 with `Location` (and `Azure-AsyncOperation` for groups from
     /// 2025-02-01-preview), or under `--lro-style sync` the final answer straight away, a failure included.
@@ -20,11 +21,9 @@ struct LongRunningResponder: Sendable {
         }
         var headers = HTTPFields()
         headers[.location] = self.pollURL(operation, kind: .location, call: call)
-        if case .syncGroup = operation.result.family, call.features.identity {
-            headers[.azureAsyncOperation] = self.pollURL(operation, kind: .asyncOperation, call: call)
-        }
+        self.addAsyncOperation(to: &headers, operation: operation, call: call, onLocationPoll: false)
         headers[.requestID] = operation.id.uuidString.lowercased()
-        self.addRetryAfter(to: &headers)
+        self.addRetryAfter(to: &headers, operation: operation, call: call)
         return jsonResponse(.accepted, self.acceptedBody(operation), headers: headers)
     }
 
@@ -34,7 +33,8 @@ struct LongRunningResponder: Sendable {
         case .running:
             var headers = HTTPFields()
             headers[.location] = self.pollURL(operation, kind: .location, call: call)
-            self.addRetryAfter(to: &headers)
+            self.addAsyncOperation(to: &headers, operation: operation, call: call, onLocationPoll: true)
+            self.addRetryAfter(to: &headers, operation: operation, call: call)
             return jsonResponse(.accepted, self.acceptedBody(operation), headers: headers)
         case .failed(let error):
             throw error
@@ -44,7 +44,7 @@ struct LongRunningResponder: Sendable {
     }
 
     /// A poll of a `syncGroupAzureAsyncOperation` URL: always 200 with `{name,status,startTime}`.
-    func asyncOperationPoll(_ operation: LongRunningOperation, progress: OperationProgress) -> Response {
+    func asyncOperationPoll(_ operation: LongRunningOperation, progress: OperationProgress, call: ARMCall) -> Response {
         var body = JSONObject()
         body.set("name", .string(operation.id.uuidString.lowercased()))
         let status: String
@@ -59,7 +59,7 @@ struct LongRunningResponder: Sendable {
             body.set("error", .object(["code": .string(error.wireCode), "message": .string(error.message)]))
         }
         var headers = HTTPFields()
-        self.addRetryAfter(to: &headers)
+        self.addRetryAfter(to: &headers, operation: operation, call: call)
         return jsonResponse(.ok, .object(body), headers: headers)
     }
 
@@ -116,15 +116,74 @@ struct LongRunningResponder: Sendable {
         return "\(call.scheme)://\(host)\(encodedPath)?api-version=\(call.apiVersion)"
     }
 
-    /// Whole seconds go out as `Retry-After`; anything finer as `retry-after-ms` and `x-ms-retry-after-ms`,
-    /// because the Azure SDKs read `Retry-After: 0` as "use my own default" (30 s in Python).
-    private func addRetryAfter(to headers: inout HTTPFields) {
-        if self.retryAfter >= 1, self.retryAfter.rounded() == self.retryAfter {
-            headers[.retryAfter] = String(Int(self.retryAfter))
-        } else {
-            let milliseconds = String(max(1, Int((self.retryAfter * 1000).rounded())))
-            headers[.retryAfterMilliseconds] = milliseconds
-            headers[.msRetryAfterMilliseconds] = milliseconds
+    /// `Azure-AsyncOperation` where the live service sends it: group writes from 2025-02-01-preview, and a
+    /// group DELETE's 202 and Location polls at 2015-05-01-preview (see ``WireFeatures``).
+    private func addAsyncOperation(to headers: inout HTTPFields, operation: LongRunningOperation, call: ARMCall, onLocationPoll: Bool) {
+        guard case .syncGroup = operation.result.family else { return }
+        let isDelete = if case .groupDeleted = operation.result { true } else { false }
+        if (call.features.identity && !onLocationPoll) || (isDelete && call.features.groupDeleteAsyncOperation) {
+            headers[.azureAsyncOperation] = self.pollURL(operation, kind: .asyncOperation, call: call)
+        }
+    }
+
+    /// The poll delay for this answer, written the way the calling client's poller reads it (see ``PollDelay``).
+    private func addRetryAfter(to headers: inout HTTPFields, operation: LongRunningOperation, call: ARMCall) {
+        let delay = PollDelay(
+            configured: self.retryAfter,
+            remaining: operation.readyAt.timeIntervalSince(self.clock.now),
+            poller: PollerGeneration(userAgent: call.request.headers[.userAgent])
+        )
+        for (name, value) in delay.headers {
+            headers[name] = value
+        }
+    }
+}
+
+/// The two generations of Azure SDK pollers, which read the poll delay differently.
+enum PollerGeneration: Sendable, Equatable {
+    /// msrest / msrestazure (azure-mgmt-sql 0.x): `time.sleep(int(Retry-After))` when the header is
+    /// there, its 30 s default when it is not; it never reads `retry-after-ms`.
+    case msrestAzure
+    /// azure-core and every other client: `Retry-After` first, where 0 means its own default (30 s in
+    /// Python), then `retry-after-ms` / `x-ms-retry-after-ms`.
+    case azureCore
+
+    /// msrestazure's configuration adds `msrest_azure/<version>` to every User-Agent it sends.
+    init(userAgent: String?) {
+        self = userAgent?.contains("msrest_azure/") == true ? .msrestAzure : .azureCore
+    }
+}
+
+/// The one rule for the delay the emulator tells a polling client.
+///
+/// The wait is `--retry-after`, or the time the operation still stays in progress (`--operation-delay`)
+/// when that is longer, so that no poller spins while an operation really runs. It goes out as each
+/// generation reads it:
+/// - azure-core: whole seconds as `Retry-After`, anything finer as `retry-after-ms` and
+///   `x-ms-retry-after-ms` only, because `Retry-After: 0` would mean its 30 s default.
+/// - msrestazure: `Retry-After` in whole seconds only. `Retry-After: 0` makes it poll again at once
+///   (it sleeps `int("0")`), which is right when the answer is ready; while the operation still runs,
+///   the wait is rounded up to whole seconds, because anything shorter would spin.
+struct PollDelay: Sendable, Equatable {
+    let configured: TimeInterval
+    /// Seconds until the operation stops being in progress; zero or less once it is done.
+    let remaining: TimeInterval
+    let poller: PollerGeneration
+
+    var seconds: TimeInterval { max(self.configured, self.remaining) }
+
+    var headers: [(HTTPField.Name, String)] {
+        switch self.poller {
+        case .msrestAzure:
+            let whole = self.remaining > 0 ? self.seconds.rounded(.up) : self.configured.rounded(.down)
+            return [(.retryAfter, String(Int(whole)))]
+        case .azureCore:
+            let seconds = self.seconds
+            if seconds >= 1, seconds.rounded() == seconds {
+                return [(.retryAfter, String(Int(seconds)))]
+            }
+            let milliseconds = String(max(1, Int((seconds * 1000).rounded(.up))))
+            return [(.retryAfterMilliseconds, milliseconds), (.msRetryAfterMilliseconds, milliseconds)]
         }
     }
 }

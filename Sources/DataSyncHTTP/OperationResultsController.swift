@@ -53,7 +53,7 @@ struct OperationResultsController: Sendable {
         let type = "Microsoft.Sql/locations/syncGroupAzureAsyncOperation"
         let id = try Self.operationID(call, type: type)
         let (operation, progress) = try await self.handler.poll(id, family: .syncGroup, notFoundType: type)
-        return self.responder.asyncOperationPoll(operation, progress: progress)
+        return self.responder.asyncOperationPoll(operation, progress: progress, call: call)
     }
 
     private static func operationID(_ call: ARMCall, type: String) throws -> UUID {

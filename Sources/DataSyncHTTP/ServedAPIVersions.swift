@@ -14,6 +14,19 @@ enum ServedAPIVersions {
     /// 2019-06-01-preview has no sync agent contract.
     static let syncAgents = all.filter { $0.rawValue != "2019-06-01-preview" }
 
+    /// The Microsoft.Resources versions of the subscription reads the Azure CLI signs in with.
+    static let subscriptions: [APIVersion] = [
+        "2014-04-01-preview", "2015-01-01", "2016-06-01", "2018-06-01", "2019-06-01", "2019-11-01", "2020-01-01",
+        "2021-01-01", "2022-12-01",
+    ].map { APIVersion($0)! }
+
+    /// The Microsoft.Resources versions of the resource group and provider reads (`az resource`).
+    static let resources: [APIVersion] = [
+        "2014-04-01", "2015-01-01", "2016-02-01", "2016-09-01", "2017-05-10", "2018-05-01", "2019-05-01",
+        "2019-07-01", "2019-10-01", "2020-06-01", "2020-10-01", "2021-01-01", "2021-04-01", "2022-09-01",
+        "2023-07-01", "2024-03-01", "2024-07-01", "2024-11-01", "2025-03-01", "2025-04-01",
+    ].map { APIVersion($0)! }
+
     /// The versions for each resource type, as `/_emulator/api-versions` reports them.
     static let byResourceType: [(type: String, versions: [APIVersion])] = [
         ("Microsoft.Sql/servers/databases/syncGroups", all),
@@ -27,7 +40,8 @@ enum ServedAPIVersions {
     ]
 }
 
-/// What a served api-version adds to the wire, from the contract's change log (§3.2).
+/// What a served api-version adds to the wire, from the contract's change log (§3.2), corrected where
+/// the live service's recordings (cited per field) show otherwise.
 struct WireFeatures: Sendable {
     /// `usePrivateLinkConnection`, and `syncMemberAzureDatabaseResourceId` on members.
     let privateLink: Bool
@@ -35,7 +49,21 @@ struct WireFeatures: Sendable {
     let conflictLoggingAndSku: Bool
     /// `identity` on groups and members, and `Azure-AsyncOperation` on group writes.
     let identity: Bool
+    /// `privateEndpointName: ""` on sync group GETs, a version before the contract adds it
+    /// (recording S1, 2019-06-01-preview, 2020).
+    let groupPrivateEndpointName: Bool
+    /// Private link fields in the final poll of a group write: S1 (2019-06-01-preview) has none even
+    /// when the request sent `usePrivateLinkConnection`; P1 (2020-11-01-preview) has both.
+    let groupFinalPollPrivateLink: Bool
+    /// `Azure-AsyncOperation` on a group DELETE's 202 and Location polls: the 2026 recordings at
+    /// 2015-05-01-preview carry it (the 2018 ones did not; the newer behaviour wins), as does every
+    /// group write from 2025-02-01-preview.
+    let groupDeleteAsyncOperation: Bool
+    /// A member GET shows `syncMemberAzureDatabaseResourceId` only when it is set: recording S3
+    /// (2025-02-01-preview) omits it, where P2 (2020-11-01-preview) showed `""`.
+    let memberDatabaseResourceIDOnlyWhenSet: Bool
 
+    private static let oldest = APIVersion("2015-05-01-preview")!
     private static let privateLinkSince = APIVersion("2019-06-01-preview")!
     private static let conflictLoggingAndSkuSince = APIVersion("2020-02-02-preview")!
     private static let identitySince = APIVersion("2025-02-01-preview")!
@@ -44,5 +72,9 @@ struct WireFeatures: Sendable {
         self.privateLink = version >= Self.privateLinkSince
         self.conflictLoggingAndSku = version >= Self.conflictLoggingAndSkuSince
         self.identity = version >= Self.identitySince
+        self.groupPrivateEndpointName = self.privateLink
+        self.groupFinalPollPrivateLink = self.conflictLoggingAndSku
+        self.groupDeleteAsyncOperation = version == Self.oldest || self.identity
+        self.memberDatabaseResourceIDOnlyWhenSet = self.identity
     }
 }

@@ -86,7 +86,7 @@ struct SyncGroupController: Sendable {
     @Sendable func listHubSchemas(_ call: ARMCall) async throws -> Response {
         let schemas = try await self.handler.listHubSchemas(try call.syncGroupPath())
         let wire = Wire(call.apiVersion)
-        return jsonResponse(.ok, Wire.list(schemas.map(wire.fullSchema), nextLink: nil))
+        return jsonResponse(.ok, wire.schemaList(schemas))
     }
 
     @Sendable func listLogs(_ call: ARMCall) async throws -> Response {

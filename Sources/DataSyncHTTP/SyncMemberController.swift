@@ -64,6 +64,6 @@ struct SyncMemberController: Sendable {
     @Sendable func listMemberSchemas(_ call: ARMCall) async throws -> Response {
         let schemas = try await self.handler.listSchemas(try call.syncMemberPath())
         let wire = Wire(call.apiVersion)
-        return jsonResponse(.ok, Wire.list(schemas.map(wire.fullSchema), nextLink: nil))
+        return jsonResponse(.ok, wire.schemaList(schemas))
     }
 }

@@ -1,6 +1,7 @@
 import ARMConventions
 import DataSyncHandlers
 import DataSyncModel
+import EmulatorIdentity
 import Foundation
 
 /// Renders domain values as the ARM JSON the live service sends, shaped for one api-version.
@@ -42,17 +43,21 @@ struct Wire {
                 )
             }
         case .finalPoll:
+            // Every version's final poll shows the conflict-logging defaults, even where no GET does
+            // (recordings N1 at 2015-05-01-preview, S1 at 2019-06-01-preview).
             properties.set("syncState", .string(SyncGroupState.good.rawValue))
             properties.set("schema", settings.schema.map(self.schema))
-            if self.features.conflictLoggingAndSku {
-                properties.set("enableConflictLogging", .bool(settings.enableConflictLogging ?? false))
-                properties.set(
-                    "conflictLoggingRetentionInDays",
-                    .integer(Int64(settings.conflictLoggingRetentionInDays ?? 30))
-                )
-            }
+            properties.set("enableConflictLogging", .bool(settings.enableConflictLogging ?? false))
+            properties.set("conflictLoggingRetentionInDays", .integer(Int64(settings.conflictLoggingRetentionInDays ?? 30)))
         }
-        self.privateLink(settings.usePrivateLinkConnection, name: group.path.name, into: &properties)
+        if view == .get || self.features.groupFinalPollPrivateLink {
+            self.privateLink(
+                settings.usePrivateLinkConnection,
+                name: group.path.name,
+                endpointName: self.features.groupPrivateEndpointName,
+                into: &properties
+            )
+        }
         var resource = JSONObject()
         if self.features.conflictLoggingAndSku, let sku = settings.sku ?? (self.features.identity ? SyncGroupSku(name: "Basic", capacity: 50) : nil) {
             resource.set("sku", self.sku(sku))
@@ -63,18 +68,20 @@ struct Wire {
         return self.envelope(&resource, properties: properties, id: group.path.id, name: group.path.name, type: ARMResourceType.syncGroup)
     }
 
-    /// The final poll of a PATCH: what was patched, with the blanked sync database id the service returns.
+    /// The final poll of a PATCH: what was patched (the conflict policy included, recording P1), with the
+    /// blanked sync database id the service returns.
     func patchedGroup(_ group: SyncGroup, patch: SyncGroupSettings) -> JSONValue {
         var properties = JSONObject()
         properties.set("interval", patch.interval.map { .integer(Int64($0)) })
         properties.set("lastSyncTime", .string(WireDate.format(group.lastSyncTime)))
+        properties.set("conflictResolutionPolicy", patch.conflictResolutionPolicy.map { .string($0.rawValue) })
         properties.set(
             "syncDatabaseId",
             .string("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups//providers/Microsoft.Sql/servers//databases/")
         )
         properties.set("syncState", .string(SyncGroupState.good.rawValue))
-        if patch.usePrivateLinkConnection != nil {
-            self.privateLink(group.settings.usePrivateLinkConnection, name: group.path.name, into: &properties)
+        if patch.usePrivateLinkConnection != nil, self.features.groupFinalPollPrivateLink {
+            self.privateLink(group.settings.usePrivateLinkConnection, name: group.path.name, endpointName: true, into: &properties)
         }
         var resource = JSONObject()
         return self.envelope(&resource, properties: properties, id: group.path.id, name: group.path.name, type: ARMResourceType.syncGroup)
@@ -117,7 +124,13 @@ struct Wire {
         return .object(object)
     }
 
-    func fullSchema(_ schema: DatabaseSchema) -> JSONValue {
+    /// A hub or member schema list. A refresh that found no tables lists nothing: every live recording
+    /// of a schema list after refreshing an empty database answered `{"value":[]}` (N1, N2, S4).
+    func schemaList(_ schemas: [DatabaseSchema]) -> JSONValue {
+        Self.list(schemas.filter { !$0.tables.isEmpty }.map(self.fullSchema), nextLink: nil)
+    }
+
+    private func fullSchema(_ schema: DatabaseSchema) -> JSONValue {
         let tables: [JSONValue] = schema.tables.map { table in
             var tableObject = JSONObject()
             tableObject.set(
@@ -165,9 +178,17 @@ struct Wire {
         properties.set("syncAgentId", settings.syncAgentID.map(JSONValue.string))
         properties.set("sqlServerDatabaseId", settings.sqlServerDatabaseID.map(JSONValue.string))
         if view == .get, self.features.privateLink {
-            properties.set("syncMemberAzureDatabaseResourceId", .string(settings.syncMemberAzureDatabaseResourceID ?? ""))
+            let resourceID = settings.syncMemberAzureDatabaseResourceID
+            if resourceID != nil || !self.features.memberDatabaseResourceIDOnlyWhenSet {
+                properties.set("syncMemberAzureDatabaseResourceId", .string(resourceID ?? ""))
+            }
         }
-        self.privateLink(settings.usePrivateLinkConnection, name: member.path.name, into: &properties)
+        self.privateLink(
+            settings.usePrivateLinkConnection,
+            name: member.path.name,
+            endpointName: self.features.conflictLoggingAndSku,
+            into: &properties
+        )
         properties.set("serverName", settings.serverName.map(JSONValue.string))
         properties.set("databaseName", settings.databaseName.map(JSONValue.string))
         if view == .get {
@@ -240,10 +261,10 @@ struct Wire {
 
     // MARK: Shared pieces
 
-    private func privateLink(_ enabled: Bool?, name: ResourceName, into properties: inout JSONObject) {
+    private func privateLink(_ enabled: Bool?, name: ResourceName, endpointName: Bool, into properties: inout JSONObject) {
         guard self.features.privateLink else { return }
         properties.set("usePrivateLinkConnection", .bool(enabled ?? false))
-        if self.features.conflictLoggingAndSku {
+        if endpointName {
             let endpoint = enabled == true ? "PE_\(privateEndpointID(name).uppercased())_\(name)" : ""
             properties.set("privateEndpointName", .string(endpoint))
         }
@@ -259,10 +280,13 @@ struct Wire {
         return .object(object)
     }
 
+    /// A user-assigned identity shows its directory's `tenantId` (recording S3, a member GET at
+    /// 2025-02-01-preview): the emulator's own tenant, the one `/subscriptions` lists, unless the request named one.
     private func identity(_ identity: DataSyncIdentity) -> JSONValue {
         var object = JSONObject()
         object.set("type", .string(identity.type.rawValue))
-        object.set("tenantId", identity.tenantID.map(JSONValue.string))
+        let tenant = identity.userAssignedIdentities.isEmpty ? nil : EmulatorTenant.id
+        object.set("tenantId", (identity.tenantID ?? tenant).map(JSONValue.string))
         if !identity.userAssignedIdentities.isEmpty {
             var identities = JSONObject()
             for id in identity.userAssignedIdentities {

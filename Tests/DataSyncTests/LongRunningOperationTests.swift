@@ -83,6 +83,47 @@ import Testing
         }
     }
 
+    @Test("the poll delay follows the operation: each generation is told the time it still runs, in headers it reads")
+    func pollDelayPerClientGeneration() async throws {
+        let msrest: HTTPFields = [.userAgent: "python/3.11.7 (Linux) msrest/0.7.1 msrest_azure/0.6.4 azure-mgmt-sql/0.8.6 Azure-SDK-For-Python"]
+        let azureCore: HTTPFields = [.userAgent: "azsdk-python-mgmt-sql/4.0.0 Python/3.11.7 (Linux)"]
+        let clock = EmulatorClock(frozenAt: Date(timeIntervalSince1970: 1_790_000_000))
+        try await withEmulator(EmulatorConfiguration(operationDelay: 5), clock: clock) { arm in
+            let body = try HowTo.fixture("create-sync-group")
+            // Five seconds to go: both are told to come back then, not after the 10 ms default.
+            let core = try await arm.send(.put, HowTo.groupPath(), body: body, headers: azureCore)
+            #expect(core.headers[.retryAfter] == "5")
+            #expect(core.headers[.retryAfterMilliseconds] == nil)
+            clock.advance(by: 4.75)
+            let location = try #require(core.headers[.location])
+            let running = try await arm.send(.get, ARMClient.relative(location), apiVersion: .some(nil), headers: azureCore)
+            #expect(running.headers[.retryAfter] == nil)
+            #expect(running.headers[.retryAfterMilliseconds] == "250")
+            #expect(running.headers[.msRetryAfterMilliseconds] == "250")
+            // msrestazure reads only whole seconds: a quarter second still to go is one second, never 0 (a spin).
+            let old = try await arm.send(.get, ARMClient.relative(location), apiVersion: .some(nil), headers: msrest)
+            #expect(old.status == .accepted)
+            #expect(old.headers[.retryAfter] == "1")
+            #expect(old.headers[.retryAfterMilliseconds] == nil)
+        }
+        try await withEmulator { arm in
+            // Default settings: the answer is ready, so msrestazure polls again at once (it sleeps int("0")),
+            // while azure-core gets 10 ms in the ms headers (its Retry-After: 0 would mean 30 s).
+            let old = try await arm.send(.put, HowTo.groupPath(), body: try HowTo.fixture("create-sync-group"), headers: msrest)
+            #expect(old.status == .accepted)
+            #expect(old.headers[.retryAfter] == "0")
+            #expect(old.headers[.retryAfterMilliseconds] == nil)
+            let core = try await arm.send(.put, HowTo.groupPath(), body: try HowTo.fixture("create-sync-group"), headers: azureCore)
+            #expect(core.headers[.retryAfter] == nil)
+            #expect(core.headers[.retryAfterMilliseconds] == "10")
+        }
+        try await withEmulator(EmulatorConfiguration(retryAfter: 15)) { arm in
+            // --retry-after 15 plays the live service's `Retry-After: 15` to both generations.
+            let old = try await arm.send(.put, HowTo.groupPath(), body: try HowTo.fixture("create-sync-group"), headers: msrest)
+            #expect(old.headers[.retryAfter] == "15")
+        }
+    }
+
     @Test("--lro-style sync answers writes directly, but refreshes stay 202")
     func syncStyle() async throws {
         try await withEmulator(EmulatorConfiguration(longRunningStyle: .sync)) { arm in
