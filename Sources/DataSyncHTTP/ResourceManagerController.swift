@@ -69,7 +69,7 @@ struct ResourceManagerController: Sendable {
                 message: "The resource namespace '\(namespace)' is invalid."
             )
         }
-        let types: [JSONValue] = ServedAPIVersions.byResourceType.map { type, versions in
+        let types: [JSONValue] = (ServedAPIVersions.parentTypes + ServedAPIVersions.byResourceType).map { type, versions in
             .object([
                 "resourceType": .string(String(type.dropFirst("Microsoft.Sql/".count))),
                 "locations": .array([.string(self.location)]),
