@@ -269,6 +269,26 @@ extension ARMClient {
     }
 }
 
+@Suite struct SignInProcessTests {
+    @Test("the real binary takes --client from DATASYNC_EMULATOR_CLIENT, and keeps serving after a refused sign-in")
+    func clientFromEnvironment() async throws {
+        let emulator = try EmulatorProcess(
+            ["--in-memory", "--auth", "token"],
+            environment: ["DATASYNC_EMULATOR_CLIENT": "app-1:pw:1"]
+        )
+        let form = { (secret: String) in
+            "grant_type=client_credentials&client_id=app-1&client_secret=\(secret)&scope=https%3A%2F%2Fmanagement.azure.com%2F.default"
+        }
+        let path = "/\(EmulatorTenant.id)/oauth2/v2.0/token"
+        let refused = try await emulator.send("POST", path, body: form("pw"), contentType: "application/x-www-form-urlencoded")
+        #expect(refused.status == 401 && refused.text.contains("\"error\":\"invalid_client\""), "\(refused.text)")
+        let issued = try await emulator.send("POST", path, body: form("pw%3A1"), contentType: "application/x-www-form-urlencoded")
+        #expect(issued.status == 200 && issued.text.contains("\"access_token\""), "\(issued.text)")
+        #expect(try await emulator.send("GET", "/_emulator/health").status == 200)
+        emulator.stop()
+    }
+}
+
 @Suite struct CloudDiscoveryTests {
     @Test("2022-09-01 metadata is one named cloud whose login endpoint and resource manager are the emulator")
     func metadata() async throws {
