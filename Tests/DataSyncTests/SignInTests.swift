@@ -95,11 +95,17 @@ extension ARMClient {
         }
     }
 
-    @Test("az's doubled-slash scope names the resource with its one trailing slash")
-    func doubledSlashScope() async throws {
+    @Test("a token's audience is the resource its scope names; az's doubled slash keeps one trailing slash", arguments: [
+        ("https://management.core.windows.net//.default", "https://management.core.windows.net/"),
+        ("https://management.azure.com/.default openid offline_access", "https://management.azure.com"),
+        ("https://management.azure.com/user_impersonation", "https://management.azure.com"),
+        ("https://management.azure.com", "https://management.azure.com"),
+        ("5f1c2a3e-0d9b-4c8e-9a7f-2b6d4e8c1a30/.default", "5f1c2a3e-0d9b-4c8e-9a7f-2b6d4e8c1a30"),
+    ])
+    func audienceOfScope(scope: String, audience: String) async throws {
         try await withEmulator { arm in
-            let token = try await arm.accessToken(scope: "https://management.core.windows.net//.default")
-            #expect(try jwtPart(token, 1)["aud"] as? String == "https://management.core.windows.net/")
+            let token = try await arm.accessToken(scope: scope)
+            #expect(try jwtPart(token, 1)["aud"] as? String == audience)
         }
     }
 
@@ -327,8 +333,8 @@ extension ARMClient {
             let empty = try await arm.send(.get, "/subscriptions", apiVersion: "2022-12-01")
             let first = try #require(empty.value("value")?.arrayValue?.first?.objectValue)
             #expect(empty.value("value")?.arrayValue?.count == 1)
-            #expect(first["subscriptionId"] == .string(ResourceManagerController.defaultSubscription))
-            #expect(first["id"] == .string("/subscriptions/\(ResourceManagerController.defaultSubscription)"))
+            #expect(first["subscriptionId"] == .string(defaultSubscriptionID))
+            #expect(first["id"] == .string("/subscriptions/\(defaultSubscriptionID)"))
             #expect(first["tenantId"] == .string(EmulatorTenant.id))
             #expect(first["state"] == .string("Enabled") && first["displayName"] != nil)
 
@@ -338,7 +344,7 @@ extension ARMClient {
             _ = try await arm.finish(created)
             let listed = try await arm.send(.get, "/subscriptions/", apiVersion: "2022-12-01")
             #expect(listed.value("value")?.arrayValue?.compactMap { $0.objectValue?["subscriptionId"] } == [
-                .string(ResourceManagerController.defaultSubscription), .string(other),
+                .string(defaultSubscriptionID), .string(other),
             ])
             let one = try await arm.send(.get, "/subscriptions/\(other)", apiVersion: "2022-12-01")
             #expect(one.status == .ok && one.string("subscriptionId") == other)
