@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: the Swift tests, then the checks that drive the built emulator with real clients:
-# the official Python SDK, the contract fuzzer, and a real browser on the dashboard. Each stage prints
+# the Azure SDK generations, azure-identity and the Azure CLI (sdk-check), the contract fuzzer, and a real
+# browser on the dashboard. Each stage prints
 # how long it took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
