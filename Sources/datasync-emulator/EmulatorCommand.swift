@@ -123,10 +123,18 @@ struct ServeCommand: AsyncParsableCommand {
         guard self.retryAfter >= 0 else { throw ValidationError("--retry-after must not be negative.") }
         guard self.operationDelay >= 0 else { throw ValidationError("--operation-delay must not be negative.") }
         guard self.requestTimeout > 0 else { throw ValidationError("--request-timeout must be positive.") }
+        // Seconds become whole milliseconds and header values: a day is plenty, and nothing past it can overflow.
+        for (flag, seconds) in [("--retry-after", self.retryAfter), ("--operation-delay", self.operationDelay), ("--request-timeout", self.requestTimeout)]
+        where !(seconds <= 86_400) {
+            throw ValidationError("\(flag) must be at most 86400 seconds (a day).")
+        }
         guard (self.cert == nil) == (self.key == nil) else { throw ValidationError("--cert and --key go together.") }
         guard !(self.https && self.cert != nil) else { throw ValidationError("Use either --https or --cert/--key.") }
         for mapping in self.database where DatabaseFile(argument: mapping) == nil {
             throw ValidationError("--database takes SERVER/DB=PATH; got '\(mapping)'.")
+        }
+        for name in self.allowHost where LocalOriginPolicy.hostName(ofAuthority: name) == nil {
+            throw ValidationError("--allow-host takes a host name or address, such as emulator or 192.168.1.20; got '\(name)'.")
         }
         for origin in self.allowOrigin where LocalOriginPolicy.normalisedOrigin(origin) == nil {
             throw ValidationError("--allow-origin takes scheme://host[:port], such as http://localhost:3000; got '\(origin)'.")
