@@ -95,7 +95,7 @@ public struct LocalOriginPolicy: Sendable {
 
     /// The host of an authority (`name`, `name:port`, `[v6]`, `[v6]:port`), lowercase, without brackets or a
     /// trailing dot; `nil` when malformed.
-    static func hostName(ofAuthority authority: String) -> String? {
+    public static func hostName(ofAuthority authority: String) -> String? {
         var host: Substring
         if authority.hasPrefix("[") {
             guard let close = authority.firstIndex(of: "]") else { return nil }

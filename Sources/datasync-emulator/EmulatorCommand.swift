@@ -139,6 +139,11 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--query-timeout must be more than 0 and at most 86400 seconds.")
         }
         guard self.queryMaxBytes > 0 else { throw ValidationError("--query-max-bytes must be positive.") }
+        // Seconds become whole milliseconds and header values: a day is plenty, and nothing past it can overflow.
+        for (flag, seconds) in [("--retry-after", self.retryAfter), ("--operation-delay", self.operationDelay), ("--request-timeout", self.requestTimeout)]
+        where !(seconds <= 86_400) {
+            throw ValidationError("\(flag) must be at most 86400 seconds (a day).")
+        }
         guard (self.cert == nil) == (self.key == nil) else { throw ValidationError("--cert and --key go together.") }
         guard !(self.https && self.cert != nil) else { throw ValidationError("Use either --https or --cert/--key.") }
         for credential in self.client where ClientCredentials.pair(argument: credential) == nil {
@@ -146,6 +151,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         for mapping in self.database where DatabaseFile(argument: mapping) == nil {
             throw ValidationError("--database takes SERVER/DB=PATH; got '\(mapping)'.")
+        }
+        for name in self.allowHost where LocalOriginPolicy.hostName(ofAuthority: name) == nil {
+            throw ValidationError("--allow-host takes a host name or address, such as emulator or 192.168.1.20; got '\(name)'.")
         }
         for origin in self.allowOrigin where LocalOriginPolicy.normalisedOrigin(origin) == nil {
             throw ValidationError("--allow-origin takes scheme://host[:port], such as http://localhost:3000; got '\(origin)'.")
@@ -227,12 +235,12 @@ extension APIVersionPolicy: ExpressibleByArgument {}
 extension AuthenticationMode: ExpressibleByArgument {}
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
-/// Beyond loopback, `--auth token` is a weaker lock than it looks: it checks a token's shape, expiry and
+/// Beyond loopback, `--auth token-unsigned` is a weaker lock than it looks: it checks a token's shape, expiry and
 /// audience, not its signature, so anyone who can reach the address can write a token that passes.
 func warnOfUnverifiedTokens(host: String, auth: AuthenticationMode, logger: Logger) {
-    guard auth == .token, !LocalOriginPolicy.isLoopbackHost(host) else { return }
+    guard auth == .tokenUnsigned, !LocalOriginPolicy.isLoopbackHost(host) else { return }
     logger.warning(
-        "Listening beyond loopback with --auth token, whose check does not verify token signatures: anyone who can reach this address can make a token it accepts",
+        "Listening beyond loopback with --auth token-unsigned, whose check does not verify token signatures: anyone who can reach this address can make a token it accepts",
         metadata: ["dse-host": "\(host)", "dse-auth": "\(auth.rawValue)"]
     )
 }

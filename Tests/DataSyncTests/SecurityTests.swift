@@ -195,19 +195,20 @@ import Testing
         }
     }
 
-    @Test("--auth token beyond loopback warns that token signatures are not verified; on loopback it does not")
+    @Test("--auth token-unsigned beyond loopback warns that token signatures are not verified; --auth token and loopback do not")
     func unverifiedTokenWarning() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         var logs: [String] = []
-        for host in ["0.0.0.0", "127.0.0.1"] {
-            let log = directory.appendingPathComponent("\(host).log")
-            let emulator = try EmulatorProcess(["--in-memory", "--host", host, "--auth", "token"], stderr: log)
+        for (host, auth) in [("0.0.0.0", "token-unsigned"), ("127.0.0.1", "token-unsigned"), ("0.0.0.0", "token")] {
+            let log = directory.appendingPathComponent("\(host)-\(auth).log")
+            let emulator = try EmulatorProcess(["--in-memory", "--host", host, "--auth", auth], stderr: log)
             emulator.stop()
             logs.append(try String(contentsOf: log, encoding: .utf8))
         }
         #expect(logs[0].contains("does not verify token signatures"), "\(logs[0])")
         #expect(!logs[1].contains("token signatures"))
+        #expect(!logs[2].contains("token signatures"), "\(logs[2])")
     }
 
     // MARK: Crash inputs
