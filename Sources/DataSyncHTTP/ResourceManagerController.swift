@@ -5,6 +5,10 @@ import EmulatorIdentity
 import Foundation
 import Hummingbird
 
+/// The subscription `GET /subscriptions` lists even on an empty emulator, so that signing in always finds
+/// one: the one the README's examples use.
+public let defaultSubscriptionID = "00000000-1111-2222-3333-444444444444"
+
 /// The Azure Resource Manager reads around Data Sync that generic clients make first: the subscription
 /// list `az login` keeps, a subscription, a resource group (`az resource create` reads its location),
 /// and the `Microsoft.Sql` provider (`az resource show` picks its api-version there).
@@ -15,10 +19,6 @@ import Hummingbird
 struct ResourceManagerController: Sendable {
     let store: StateStore
     let location: String
-
-    /// The subscription listed even on an empty emulator, so that signing in always finds one: the one the
-    /// README's examples use.
-    static let defaultSubscription = "00000000-1111-2222-3333-444444444444"
 
     func addRoutes(to table: inout ARMRouteTable) {
         let subscription = "/subscriptions/{subscriptionId}"
@@ -36,7 +36,7 @@ struct ResourceManagerController: Sendable {
 
     @Sendable func list(_ call: ARMCall) async throws -> Response {
         let known = try await self.store.read { try $0.subscriptionKeys() }
-        let ids = [Self.defaultSubscription] + known.filter { $0 != Self.defaultSubscription }
+        let ids = [defaultSubscriptionID] + known.filter { $0 != defaultSubscriptionID }
         return jsonResponse(.ok, .object([
             "value": .array(ids.map(Self.subscription)),
             "count": .object(["type": .string("Total"), "value": .integer(Int64(ids.count))]),
@@ -69,7 +69,7 @@ struct ResourceManagerController: Sendable {
                 message: "The resource namespace '\(namespace)' is invalid."
             )
         }
-        let types: [JSONValue] = ServedAPIVersions.byResourceType.map { type, versions in
+        let types: [JSONValue] = (ServedAPIVersions.parentTypes + ServedAPIVersions.byResourceType).map { type, versions in
             .object([
                 "resourceType": .string(String(type.dropFirst("Microsoft.Sql/".count))),
                 "locations": .array([.string(self.location)]),
@@ -100,7 +100,7 @@ struct ResourceManagerController: Sendable {
             "managedByTenants": .array([]),
             "subscriptionId": .string(id),
             "tenantId": .string(EmulatorTenant.id),
-            "displayName": .string(id == defaultSubscription ? "Data Sync Emulator" : "Data Sync Emulator \(id.prefix(8))"),
+            "displayName": .string(id == defaultSubscriptionID ? "Data Sync Emulator" : "Data Sync Emulator \(id.prefix(8))"),
             "state": .string("Enabled"),
             "subscriptionPolicies": .object([
                 "locationPlacementId": .string("Public_2014-09-01"),

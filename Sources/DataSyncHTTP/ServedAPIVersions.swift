@@ -27,6 +27,14 @@ enum ServedAPIVersions {
         "2023-07-01", "2024-03-01", "2024-07-01", "2024-11-01", "2025-03-01", "2025-04-01",
     ].map { APIVersion($0)! }
 
+    /// The parent types of the Data Sync resources, as the `Microsoft.Sql` provider lists them: `az resource`
+    /// takes a child's api-version from its top-level parent's entry (`servers`), so they carry the versions
+    /// of the Data Sync types beneath them. The emulator serves no servers or databases themselves.
+    static let parentTypes: [(type: String, versions: [APIVersion])] = [
+        ("Microsoft.Sql/servers", all),
+        ("Microsoft.Sql/servers/databases", all),
+    ]
+
     /// The versions for each resource type, as `/_emulator/api-versions` reports them.
     static let byResourceType: [(type: String, versions: [APIVersion])] = [
         ("Microsoft.Sql/servers/databases/syncGroups", all),

@@ -155,12 +155,16 @@ public struct TokenIssuer: Sendable {
     }
 
     /// The resource a scope names: `https://management.azure.com/.default` → `https://management.azure.com`,
-    /// and az's `https://management.core.windows.net//.default` → `https://management.core.windows.net/`.
-    /// OpenID scopes (`openid`, `profile`, `offline_access`) beside it are ignored.
+    /// az's `https://management.core.windows.net//.default` → `https://management.core.windows.net/`, and
+    /// `https://management.azure.com/user_impersonation` → `https://management.azure.com`. OpenID scopes
+    /// (`openid`, `profile`, `offline_access`) beside it are ignored.
     static func audience(ofScope scope: String) -> String? {
         let resources = scope.split(separator: " ").filter { !["openid", "profile", "offline_access", "email"].contains($0) }
         guard let first = resources.first else { return nil }
-        guard let slash = first.lastIndex(of: "/"), first.contains("://") || first.hasPrefix("api:") else { return String(first) }
+        if first.hasSuffix("/.default") { return String(first.dropLast("/.default".count)) }
+        guard let scheme = first.range(of: "://"), let slash = first[scheme.upperBound...].lastIndex(of: "/") else {
+            return String(first)
+        }
         return String(first[..<slash])
     }
 
@@ -178,12 +182,12 @@ public struct TokenIssuer: Sendable {
 
 /// The fields of an `application/x-www-form-urlencoded` body; the first occurrence of a name wins.
 func formFields(_ form: String) -> [String: String] {
+    func decode(_ text: Substring) -> String {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
+    }
     var fields: [String: String] = [:]
     for pair in form.split(separator: "&") {
         let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-        let decode = { (text: Substring) in
-            text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
-        }
         let name = decode(parts[0])
         if fields[name] == nil { fields[name] = parts.count > 1 ? decode(parts[1]) : "" }
     }
