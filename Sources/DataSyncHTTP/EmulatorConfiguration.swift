@@ -152,8 +152,8 @@ extension EmulatorConfiguration {
             scheme: self.scheme,
             bodyRules: [
                 RequestBodyRule("/_emulator/ui/**", accepts: [.json, .form]),
-                RequestBodyRule("/*/oauth2/v2.0/token", accepts: [.form]),
-                RequestBodyRule("/adfs/*/oauth2/v2.0/token", accepts: [.form]),
+                RequestBodyRule("/*/oauth2/v2.0/token", accepts: [.form, .json]),
+                RequestBodyRule("/adfs/*/oauth2/v2.0/token", accepts: [.form, .json]),
             ]
         )
     }

@@ -170,12 +170,15 @@ struct PollDelay: Sendable, Equatable {
     let remaining: TimeInterval
     let poller: PollerGeneration
 
-    var seconds: TimeInterval { max(self.configured, self.remaining) }
+    /// The wait, capped where a header's integer still holds it (an absurd `--operation-delay` must not trap).
+    var seconds: TimeInterval { min(max(self.configured, self.remaining), Self.longest) }
+
+    private static let longest: TimeInterval = 2_147_483
 
     var headers: [(HTTPField.Name, String)] {
         switch self.poller {
         case .msrestAzure:
-            let whole = self.remaining > 0 ? self.seconds.rounded(.up) : self.configured.rounded(.down)
+            let whole = self.remaining > 0 ? self.seconds.rounded(.up) : min(self.configured, Self.longest).rounded(.down)
             return [(.retryAfter, String(Int(whole)))]
         case .azureCore:
             let seconds = self.seconds

@@ -117,6 +117,9 @@ import Testing
             #expect(core.headers[.retryAfter] == nil)
             #expect(core.headers[.retryAfterMilliseconds] == "10")
         }
+        // A delay no header can carry is capped, never a crash (2,147,483 s keeps milliseconds in 32 bits).
+        #expect(PollDelay(configured: 0.01, remaining: 1e20, poller: .azureCore).headers.first?.1 == "2147483")
+        #expect(PollDelay(configured: 1e20, remaining: 0, poller: .msrestAzure).headers.first?.1 == "2147483")
         try await withEmulator(EmulatorConfiguration(retryAfter: 15)) { arm in
             // --retry-after 15 plays the live service's `Retry-After: 15` to both generations.
             let old = try await arm.send(.put, HowTo.groupPath(), body: try HowTo.fixture("create-sync-group"), headers: msrest)
