@@ -188,11 +188,18 @@ public struct TableDefinition: Sendable, Equatable {
 
     func createStatement(columns: [String], primaryKey: [String]) -> String {
         let definitions = columns.map { column in
-            var text = "\(quote(column)) \(self.declaredTypes[column] ?? "")".trimmingCharacters(in: .whitespaces)
+            var text = "\(quote(column)) \(Self.typeSQL(self.declaredTypes[column] ?? ""))".trimmingCharacters(in: .whitespaces)
             if self.notNull.contains(column) { text += " NOT NULL" }
             return text
         }
         return "CREATE TABLE \(quote(self.name)) (\(definitions.joined(separator: ", ")), PRIMARY KEY (\(primaryKey.map(quote).joined(separator: ", "))))"
+    }
+
+    /// A declared type as SQL: as it is when SQLite's type grammar takes it, else as a string, which SQLite
+    /// reads back as the same declared type (`nvarchar(max)`, `money as text`).
+    static func typeSQL(_ declared: String) -> String {
+        let plain = declared.range(of: #"^[A-Za-z_][A-Za-z_0-9 ]*(\([ ]*[+-]?[0-9]+[ ]*(,[ ]*[+-]?[0-9]+[ ]*)?\))?$"#, options: .regularExpression) != nil
+        return plain || declared.isEmpty ? declared : "'" + declared.replacingOccurrences(of: "'", with: "''") + "'"
     }
 }
 

@@ -1,6 +1,7 @@
 import DataSyncModel
 import Foundation
 import GRDB
+import TSQL
 
 /// Reads a database's real catalogue and describes it as the service does: `dbo.T`, `[dbo].[T]`, SQL
 /// Server type names and sizes, primary keys, and the service's error ids.
@@ -26,7 +27,8 @@ public enum SchemaReader {
 
     static func table(_ db: Database, name: String) throws -> SchemaTable {
         let columns = try self.columns(db, table: name).map { column in
-            let (dataType, dataSize, supported) = Self.serviceType(column.declaredType)
+            let (dataType, dataSize, supported) = SQLServerType(declared: column.declaredType).map { ($0.name, $0.dataSize, $0.isSupported) }
+                ?? Self.serviceType(column.declaredType)
             return SchemaColumn(
                 name: column.name,
                 quotedName: "[\(column.name)]",
@@ -37,9 +39,10 @@ public enum SchemaReader {
             )
         }
         let hasKey = columns.contains(where: \.isPrimaryKey)
+        let (schema, table) = Self.schemaAndTable(name)
         return SchemaTable(
-            name: "dbo.\(name)",
-            quotedName: "[dbo].[\(name)]",
+            name: "\(schema).\(table)",
+            quotedName: "[\(schema)].[\(table)]",
             columns: columns,
             errorID: hasKey ? nil : Self.noPrimaryKey
         )
@@ -104,10 +107,26 @@ public enum SchemaReader {
         }
     }
 
-    /// The bare table name in a service quoted name: `[dbo].[T]`, `dbo.T`, `[T]` and `T` all mean `T`.
+    /// The SQLite table of a service quoted name: `[dbo].[T]`, `dbo.T`, `[T]` and `T` all mean `T`; another
+    /// schema's `[S].[T]` means the table `S.T`, as the T-SQL front end names it.
     public static func tableName(fromQuoted quoted: String) -> String {
         let parts = self.splitQuoted(quoted)
-        return parts.last ?? quoted
+        guard parts.count >= 2, parts[parts.count - 2].lowercased() != "dbo" else { return parts.last ?? quoted }
+        return "\(parts[parts.count - 2]).\(parts[parts.count - 1])"
+    }
+
+    /// The service's quoted name of a SQLite table: `[dbo].[T]`, or `[S].[T]` for the table `S.T`.
+    public static func quotedName(_ table: String) -> String {
+        let (schema, name) = self.schemaAndTable(table)
+        return "[\(schema)].[\(name)]"
+    }
+
+    /// The schema and table a SQLite table name stands for: `S.T` is table `T` of schema `S`, any other is in `dbo`.
+    public static func schemaAndTable(_ name: String) -> (schema: String, table: String) {
+        guard let dot = name.firstIndex(of: "."), dot != name.startIndex, name.index(after: dot) != name.endIndex else {
+            return ("dbo", name)
+        }
+        return (String(name[..<dot]), String(name[name.index(after: dot)...]))
     }
 
     /// The bare column name in `[C]` or `C`.

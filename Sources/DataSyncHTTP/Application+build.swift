@@ -118,7 +118,7 @@ func buildRouter(
         )
     }
     EmulatorControlController(store: store, databases: databases, authority: authority).addRoutes(to: router)
-    DatabaseQueryController(databases: databases).addRoutes(to: router)
+    DatabaseQueryController(databases: databases, clock: clock).addRoutes(to: router)
     ClockController(clock: clock, coordinator: coordinator).addRoutes(to: router)
     CloudMetadataController(scheme: configuration.scheme, port: configuration.port).addRoutes(to: router)
     RequestInspectorController(log: requestLog).addRoutes(to: router)

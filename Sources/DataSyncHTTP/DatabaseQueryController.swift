@@ -7,8 +7,12 @@ import Hummingbird
 
 /// `POST /_emulator/databases/{server}/{database}/query`: SQL in an emulated database, standing in for the
 /// SQL connection a user would open to Azure SQL.
+///
+/// The body's `dialect` is `tsql` (the default: what Data Sync users write, see ``Translator``) or `sqlite`
+/// (the database's own SQL, unchanged).
 struct DatabaseQueryController: Sendable {
     let databases: EmulatedDatabases
+    let clock: EmulatorClock
 
     func addRoutes(to router: Router<EmulatorRequestContext>) {
         router.post("_emulator/databases/:server/:database/query") { request, context in
@@ -20,10 +24,14 @@ struct DatabaseQueryController: Sendable {
             } catch {
                 throw ARMError(status: .badRequest, code: "InvalidDatabaseName", message: "\(error).")
             }
-            let (sql, parameters) = try await Self.decode(request)
+            let (sql, parameters, dialect) = try await Self.decode(request)
+            let now = self.clock.now
             let result: QueryResult
             do {
-                result = try await offload { try self.databases.query(key, sql: sql, parameters: parameters) }
+                result = try await offload {
+                    let sqlite = dialect == .tsql ? try self.databases.translate(key, tsql: sql, now: now) : sql
+                    return try self.databases.query(key, sql: sqlite, parameters: parameters)
+                }
             } catch let error as EngineError {
                 throw ARMError(status: .badRequest, code: "InvalidQuery", message: error.description)
             }
@@ -39,7 +47,13 @@ struct DatabaseQueryController: Sendable {
         }
     }
 
-    private static func decode(_ request: Request) async throws -> (String, [QueryValue]) {
+    /// The SQL a query is written in.
+    enum Dialect: String {
+        case tsql
+        case sqlite
+    }
+
+    private static func decode(_ request: Request) async throws -> (String, [QueryValue], Dialect) {
         let buffer = try await request.body.collect(upTo: armMaximumRequestBytes)
         let body: JSONObject
         do {
@@ -52,6 +66,13 @@ struct DatabaseQueryController: Sendable {
         }
         guard case .string(let sql)? = body["sql"], !sql.isEmpty else {
             throw DataSyncError.invalidRequestContent("Required property 'sql' not found in JSON. Path ''.")
+        }
+        var dialect = Dialect.tsql
+        if let value = body["dialect"] {
+            guard case .string(let name) = value, let chosen = Dialect(rawValue: name.lowercased()) else {
+                throw DataSyncError.invalidRequestContent("Property 'dialect' must be 'tsql' or 'sqlite'. Path 'dialect'.")
+            }
+            dialect = chosen
         }
         var parameters: [QueryValue] = []
         if case .array(let values)? = body["parameters"] {
@@ -67,7 +88,7 @@ struct DatabaseQueryController: Sendable {
                 }
             }
         }
-        return (sql, parameters)
+        return (sql, parameters, dialect)
     }
 
     private static func json(_ value: QueryValue) -> JSONValue {
