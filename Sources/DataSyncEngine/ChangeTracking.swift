@@ -175,6 +175,8 @@ public struct TableDefinition: Sendable, Equatable {
     /// Declared types by column name.
     public var declaredTypes: [String: String]
     public var notNull: Set<String>
+    /// Default expressions by column name, so rows written on a member get what they would get on the hub.
+    public var defaults: [String: String] = [:]
 
     /// Reads the definition of `table` in `db`.
     public static func read(_ db: Database, table: String) throws -> TableDefinition {
@@ -182,7 +184,8 @@ public struct TableDefinition: Sendable, Equatable {
         return TableDefinition(
             name: table,
             declaredTypes: Dictionary(uniqueKeysWithValues: columns.map { ($0.name, $0.declaredType) }),
-            notNull: Set(columns.filter(\.notNull).map(\.name))
+            notNull: Set(columns.filter(\.notNull).map(\.name)),
+            defaults: Dictionary(uniqueKeysWithValues: columns.compactMap { column in column.defaultSQL.map { (column.name, $0) } })
         )
     }
 
@@ -190,16 +193,16 @@ public struct TableDefinition: Sendable, Equatable {
         let definitions = columns.map { column in
             var text = "\(quote(column)) \(Self.typeSQL(self.declaredTypes[column] ?? ""))".trimmingCharacters(in: .whitespaces)
             if self.notNull.contains(column) { text += " NOT NULL" }
+            if let value = self.defaults[column] { text += " DEFAULT (\(value))" }
             return text
         }
         return "CREATE TABLE \(quote(self.name)) (\(definitions.joined(separator: ", ")), PRIMARY KEY (\(primaryKey.map(quote).joined(separator: ", "))))"
     }
 
-    /// A declared type as SQL: as it is when SQLite's type grammar takes it, else as a string, which SQLite
-    /// reads back as the same declared type (`nvarchar(max)`, `money as text`).
+    /// A declared type as SQL: a string, which SQLite reads back as the same declared type, whatever SQLite's
+    /// type grammar would make of it (`nvarchar(max)`, `money as text`).
     static func typeSQL(_ declared: String) -> String {
-        let plain = declared.range(of: #"^[A-Za-z_][A-Za-z_0-9 ]*(\([ ]*[+-]?[0-9]+[ ]*(,[ ]*[+-]?[0-9]+[ ]*)?\))?$"#, options: .regularExpression) != nil
-        return plain || declared.isEmpty ? declared : "'" + declared.replacingOccurrences(of: "'", with: "''") + "'"
+        declared.isEmpty ? "" : "'" + declared.replacingOccurrences(of: "'", with: "''") + "'"
     }
 }
 

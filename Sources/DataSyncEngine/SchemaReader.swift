@@ -53,14 +53,16 @@ public enum SchemaReader {
         let name: String
         let declaredType: String
         let notNull: Bool
+        /// The default expression as SQLite keeps it, or `nil`.
+        let defaultSQL: String?
         /// 1-based position in the primary key, 0 when not part of it.
         let primaryKeyIndex: Int
     }
 
     static func columns(_ db: Database, table: String) throws -> [Column] {
-        try Row.fetchAll(db, sql: "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?)", arguments: [table])
+        try Row.fetchAll(db, sql: "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?)", arguments: [table])
             .map { row in
-                Column(name: row["name"], declaredType: row["type"] ?? "", notNull: row["notnull"], primaryKeyIndex: row["pk"])
+                Column(name: row["name"], declaredType: row["type"] ?? "", notNull: row["notnull"], defaultSQL: row["dflt_value"], primaryKeyIndex: row["pk"])
             }
     }
 

@@ -71,6 +71,13 @@ func buildRouter(
         root: configuration.dataDirectory?.appendingPathComponent("databases"),
         mappings: mappings
     )
+    for script in configuration.initScripts {
+        do {
+            _ = try databases.initialize(try DatabaseKey(server: script.server, database: script.database), script: script.path, now: clock.now)
+        } catch let error as EngineError {
+            throw InitScriptError(description: "--init-sql \(script.server)/\(script.database): \(error.description)")
+        }
+    }
     let environment = HandlerEnvironment(
         store: store,
         clock: clock,
@@ -148,4 +155,9 @@ func openState(_ configuration: EmulatorConfiguration, logger: Logger) throws ->
         )
         return try StateStore.open(directory: configuration.dataDirectory)
     }
+}
+
+/// A `--init-sql` script that could not run: the start stops, and the message names the file, line and column.
+public struct InitScriptError: Error, CustomStringConvertible {
+    public let description: String
 }

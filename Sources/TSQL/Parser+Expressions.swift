@@ -122,10 +122,24 @@ extension Parser {
         return nil
     }
 
+    /// Whether the next tokens are one column name, up to one of `stops`, an alias or the end.
+    private func isBareName(stops: Set<String>) -> Bool {
+        var probe = self
+        guard let first = probe.peek(), first.kind == .quotedIdentifier || (first.kind == .word && !Self.expressionWords.contains(first.text.uppercased())),
+            (try? probe.multipartName()) != nil
+        else { return false }
+        guard let after = probe.peek() else { return true }
+        if after.kind == .symbol { return stops.contains(after.text) || after.text == ";" }
+        return after.kind == .quotedIdentifier || after.kind == .word
+    }
+
     /// A value to be stored as `type`: a literal made canonical now, anything else wrapped in SQL.
     mutating func value(for type: SQLServerType?, stops: Set<String>, _ context: ExpressionContext) throws -> String {
         let start = self.index
         if let token = self.peek(), token.isWord("DEFAULT") { throw Self.refuse("DEFAULT as a value", at: token) }
+        // A column copied as it is keeps its stored text, exact numerics included.
+        var context = context
+        if self.isBareName(stops: stops) { context.numericExact = false }
         let expression = try self.expression(stops: stops, context)
         guard let type else { return expression }
         if let value = self.literalValue(from: start) { return try Self.convert(literal: value, to: type) }
@@ -199,7 +213,9 @@ extension Parser {
         guard let token = self.peek(), token.kind == .word || token.kind == .quotedIdentifier else { throw self.expected("a data type") }
         self.index += 1
         if self.peekSymbol(".") { throw Self.refuse("user-defined types", at: token) }
-        guard SQLServerType.isKnown(token.text) else { throw TSQLError("Cannot find data type \(token.text).", at: token) }
+        // SQL Server's synonyms, reported by their own names.
+        let name = ["integer": "int", "dec": "decimal"][token.text.lowercased()] ?? token.text
+        guard SQLServerType.isKnown(name) else { throw TSQLError("Cannot find data type \(token.text).", at: token) }
         var arguments: [String] = []
         if self.acceptSymbol("(") {
             repeat {
@@ -209,7 +225,7 @@ extension Parser {
             } while self.acceptSymbol(",")
             try self.expectSymbol(")")
         }
-        let type = SQLServerType(name: token.text, arguments: arguments)
+        let type = SQLServerType(name: name, arguments: arguments)
         if let problem = type.argumentProblem() { throw TSQLError(problem, at: token) }
         return type
     }

@@ -5,7 +5,9 @@ extension Parser {
 
     /// `SELECT [DISTINCT] [TOP (n)] list [FROM …] [WHERE …] [GROUP BY …] [HAVING …] [ORDER BY … [OFFSET … FETCH …]]`,
     /// optionally joined by `UNION [ALL]`, `EXCEPT`, `INTERSECT`.
-    mutating func select() throws -> String {
+    /// - Parameter targets: the types of the columns an `INSERT … SELECT` writes, item by item, whose values
+    ///   are made canonical as `VALUES` would make them.
+    mutating func select(into targets: [SQLServerType?] = []) throws -> String {
         try self.expect("SELECT")
         var head = "SELECT"
         if self.accept("DISTINCT") { head += " DISTINCT" } else { _ = self.accept("ALL") }
@@ -31,7 +33,7 @@ extension Parser {
         if self.accept("FROM") { from = " FROM " + (try self.fromClause(&scope)) }
         let afterFrom = self.index
         self.index = listStart
-        let list = try self.selectList(scope)
+        let list = try self.selectList(scope, targets: targets)
         self.index = afterFrom
         var context = ExpressionContext(scope: scope)
         var sql = "\(head) \(list)\(from)"
@@ -45,7 +47,7 @@ extension Parser {
             if limit != nil { throw Self.refuse("TOP with \(set.text.uppercased())", at: set) }
             self.index += 1
             let all = self.accept("ALL")
-            sql += " \(set.text.uppercased())\(all ? " ALL" : "") " + (try self.select())
+            sql += " \(set.text.uppercased())\(all ? " ALL" : "") " + (try self.select(into: targets))
             return sql
         }
         if self.accept("ORDER") {
@@ -103,10 +105,17 @@ extension Parser {
         }
     }
 
-    private mutating func selectList(_ scope: Scope) throws -> String {
+    private mutating func selectList(_ scope: Scope, targets: [SQLServerType?]) throws -> String {
         let context = ExpressionContext(scope: scope, numericExact: true)
         let stops = Self.queryStops.union(["AS"])
+        var position = 0
         return try self.list { parser in
+            defer { position += 1 }
+            if position < targets.count, let target = targets[position] {
+                var item = try parser.value(for: target, stops: stops, context)
+                if let alias = try parser.alias() { item += " AS \(quoted(alias))" }
+                return item
+            }
             if parser.acceptSymbol("*") { return "*" }
             if let name = parser.peek(), name.kind == .word || name.kind == .quotedIdentifier {
                 if parser.peekSymbol(".", 1), parser.peekSymbol("*", 2) {
@@ -237,7 +246,7 @@ extension Parser {
             return [values.isEmpty ? "INSERT INTO \(quoted(table.name)) DEFAULT VALUES" : "\(into) VALUES (\(values.joined(separator: ", ")))"]
         }
         if self.peekWord("SELECT") {
-            let query = try self.select()
+            let query = try self.select(into: targets.map(\.type))
             var columns = (generated.map { ["\($0.next) + \(step) * row_number() OVER ()"] } ?? []) + ["*"]
             columns += clockDefaults.map(\.1)
             return ["\(into) SELECT \(columns.joined(separator: ", ")) FROM (\(query))"]

@@ -103,6 +103,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Map an emulated database to an existing SQLite file: SERVER/DB=PATH; repeatable.")
     var database: [String] = []
 
+    @Option(help: "Run a T-SQL script on a database at start when it has no user tables yet: SERVER/DB=FILE; repeatable.")
+    var initSql: [String] = []
+
     @Option(help: "Seconds a connection may take to deliver a whole request before it is closed.")
     var requestTimeout = 30.0
 
@@ -122,6 +125,9 @@ struct ServeCommand: AsyncParsableCommand {
         for mapping in self.database where DatabaseFile(argument: mapping) == nil {
             throw ValidationError("--database takes SERVER/DB=PATH; got '\(mapping)'.")
         }
+        for script in self.initSql where DatabaseFile(argument: script) == nil {
+            throw ValidationError("--init-sql takes SERVER/DB=FILE; got '\(script)'.")
+        }
     }
 
     var transportSecurity: TransportSecurity {
@@ -132,7 +138,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = EmulatorConfiguration(
+        var configuration = EmulatorConfiguration(
             host: self.host,
             port: self.port,
             dataDirectory: self.inMemory ? nil : URL(fileURLWithPath: self.dataDir),
@@ -149,6 +155,7 @@ struct ServeCommand: AsyncParsableCommand {
             repair: self.repair,
             logRequests: self.logRequests
         )
+        configuration.initScripts = self.initSql.compactMap(DatabaseFile.init(argument:))
         LoggingSystem.bootstrap { label in
             DeferredMetadataLogHandler(label: label, level: configuration.logLevel)
         }
@@ -170,6 +177,10 @@ struct ServeCommand: AsyncParsableCommand {
                 metadata: ["dse-error": "\(error)"]
             )
             throw ExitCode(2)
+        } catch let error as InitScriptError {
+            logger.critical("An --init-sql script failed; the emulator does not start", metadata: ["dse-error": "\(error)"])
+            FileHandle.standardError.write(Data("datasync-emulator: \(error)\n".utf8))
+            throw ExitCode(2)
         }
         try await application.runService()
     }
@@ -185,7 +196,7 @@ enum EnvironmentFlags {
     /// The options and flags of `serve`, and of `ca`.
     static let serveNames = [
         "host", "port", "data-dir", "retry-after", "operation-delay", "lro-style", "api-version-policy", "location",
-        "log-level", "cert", "key", "tls-name", "auth", "database", "request-timeout", "in-memory", "https", "repair", "log-requests",
+        "log-level", "cert", "key", "tls-name", "auth", "database", "init-sql", "request-timeout", "in-memory", "https", "repair", "log-requests",
     ]
     static let authorityNames = ["data-dir"]
     static let flags: Set<String> = ["in-memory", "https", "repair", "log-requests"]
