@@ -129,3 +129,40 @@ import Testing
         }
     }
 }
+
+/// `--init-sql` on the real binary: a script runs on an empty database at start, and a failing one stops
+/// the start with the file, line and column.
+@Suite struct InitSQLTests {
+    @Test func scriptRunsAtStart() async throws {
+        let schema = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("fixtures/adventureworks/schema.sql")
+        let emulator = try EmulatorProcess(["--in-memory", "--init-sql", "srv/aw=\(schema.path)"])
+        defer { emulator.stop() }
+        let counted = try await emulator.send("POST", "/_emulator/databases/srv/aw/query", body: #"{"sql":"SELECT COUNT(*) FROM [SalesLT].[Product]"}"#)
+        #expect(counted.status == 200 && counted.text.contains("[[0]]"), "\(counted.text)")
+        let listed = try await emulator.send(
+            "POST", "/_emulator/databases/srv/aw/query",
+            body: #"{"sql":"SELECT type FROM pragma_table_info('SalesLT.Product') WHERE name = 'ListPrice'","dialect":"sqlite"}"#
+        )
+        #expect(listed.text.contains("money as text"), "\(listed.text)")
+    }
+
+    @Test func failingScriptStopsTheStart() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let script = directory.appendingPathComponent("bad.sql")
+        try "CREATE TABLE T (a int PRIMARY KEY)\nGO\nINSERT INTO T VALUES (1)\n  MERGE INTO T USING T ON 1 = 1\n".write(to: script, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = EmulatorProcess.binary
+        process.arguments = ["--in-memory", "--port", "0", "--init-sql", "srv/db=\(script.path)"]
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DATASYNC_EMULATOR_") }
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2)
+        #expect(text.contains("\(script.path):4:3: 'MERGE' is not in the T-SQL subset"), "\(text)")
+    }
+}
