@@ -66,39 +66,29 @@ public enum SchemaReader {
             }
     }
 
-    /// Maps a SQLite declared type to the service's type name and size, and whether Data Sync can sync it.
+    /// Maps a SQLite declared type that is not a SQL Server type (a table created in the SQLite dialect) to
+    /// the service's type name and size, and whether Data Sync can sync it. SQL Server type names are read
+    /// by ``SQLServerType`` first.
     static func serviceType(_ declared: String) -> (type: String, size: String, supported: Bool) {
-        let text = declared.trimmingCharacters(in: .whitespaces)
-        let lower = text.lowercased()
+        let lower = declared.trimmingCharacters(in: .whitespaces).lowercased()
         let base = lower.split(separator: "(").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? lower
         var argument: String?
         if let open = lower.firstIndex(of: "("), let close = lower.lastIndex(of: ")"), open < close {
             argument = lower[lower.index(after: open)..<close].replacingOccurrences(of: " ", with: "")
         }
-        let unsupported: Set<String> = [
-            "xml", "geography", "geometry", "hierarchyid", "sql_variant", "timestamp", "rowversion", "image", "cursor",
-        ]
-        if unsupported.contains(base) { return (base, "", false) }
         switch base {
-        case "int", "integer": return (base == "integer" ? "bigint" : "int", base == "integer" ? "8" : "4", true)
-        case "bigint", "int8": return ("bigint", "8", true)
-        case "smallint", "int2": return ("smallint", "2", true)
-        case "tinyint": return ("tinyint", "1", true)
-        case "bit", "bool", "boolean": return ("bit", "1", true)
-        case "real": return ("real", "4", true)
-        case "float", "double", "double precision": return ("float", "8", true)
-        case "decimal", "numeric", "money": return (base == "money" ? "money" : "decimal", argument ?? "18,0", true)
-        case "date": return ("date", "3", true)
-        case "datetime", "datetime2", "timestamp with time zone": return ("datetime2", "8", true)
-        case "time": return ("time", "5", true)
-        case "uniqueidentifier", "uuid", "guid": return ("uniqueidentifier", "16", true)
-        case "char", "character": return ("char", argument ?? "1", true)
-        case "nchar": return ("nchar", argument ?? "1", true)
-        case "varchar", "varying character": return ("varchar", argument ?? "max", true)
-        case "nvarchar", "native character": return ("nvarchar", argument ?? "max", true)
-        case "text", "clob", "ntext": return ("nvarchar", "max", true)
+        case "integer", "int8": return ("bigint", "8", true)
+        case "int2": return ("smallint", "2", true)
+        case "bool", "boolean": return ("bit", "1", true)
+        case "double", "double precision": return ("float", "8", true)
+        case "timestamp with time zone": return ("datetime2", "8", true)
+        case "uuid", "guid": return ("uniqueidentifier", "16", true)
+        case "character": return ("char", argument ?? "1", true)
+        case "varying character": return ("varchar", argument ?? "max", true)
+        case "native character": return ("nvarchar", argument ?? "max", true)
+        case "clob": return ("nvarchar", "max", true)
         case "": return ("sql_variant", "", false)
-        case "blob", "binary", "varbinary": return ("varbinary", argument ?? "max", true)
+        case "blob": return ("varbinary", argument ?? "max", true)
         default:
             // SQLite's affinity rules decide what the rest is.
             if lower.contains("int") { return ("bigint", "8", true) }
