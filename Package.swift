@@ -43,12 +43,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The T-SQL front end: a tokenizer and a translator from a documented subset of T-SQL to SQLite.
+        // Foundation only, so it is unit-testable alone.
+        .target(
+            name: "TSQL",
+            swiftSettings: swiftSettings
+        ),
         // The data plane: emulated databases, schema reading, change tracking, moving rows. Knows no HTTP
         // and not the emulator's own state.
         .target(
             name: "DataSyncEngine",
             dependencies: [
                 "DataSyncModel",
+                "TSQL",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
@@ -154,6 +161,7 @@ let package = Package(
                 "DataSyncEngine",
                 "DataSyncStore",
                 "DataSyncModel",
+                "TSQL",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -327,7 +327,7 @@ def seed(base_url: str) -> tuple[list[str], list[str]]:
             (problems if essential else notes).append(f"seed {method} {path}: {status} {content[:300]!r}")
 
     def sql(server: str, database: str, statement: str) -> None:
-        status, _, content = _http("POST", f"{base_url}/_emulator/databases/{server}/{database}/query", {"sql": statement})
+        status, _, content = _http("POST", f"{base_url}/_emulator/databases/{server}/{database}/query", {"sql": statement, "dialect": "sqlite"})
         if status >= 300:
             notes.append(f"seed SQL in {server}/{database}: {status} {content[:200]!r}")
 

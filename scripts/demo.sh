@@ -33,7 +33,7 @@ call() { # METHOD PATH [BODY-FILE] -> prints the status line and the body, polls
 
 sql() { # SERVER/DB SQL
     curl -s "${curl_opts[@]}" -X POST "$E/_emulator/databases/$1/query" -H 'Content-Type: application/json' \
-        --data-binary "{\"sql\": \"$2\"}"
+        --data-binary "{\"sql\": \"$2\", \"dialect\": \"sqlite\"}"
     echo
 }
 

@@ -175,6 +175,8 @@ public struct TableDefinition: Sendable, Equatable {
     /// Declared types by column name.
     public var declaredTypes: [String: String]
     public var notNull: Set<String>
+    /// Default expressions by column name, so rows written on a member get what they would get on the hub.
+    public var defaults: [String: String] = [:]
 
     /// Reads the definition of `table` in `db`.
     public static func read(_ db: Database, table: String) throws -> TableDefinition {
@@ -182,17 +184,28 @@ public struct TableDefinition: Sendable, Equatable {
         return TableDefinition(
             name: table,
             declaredTypes: Dictionary(columns.map { ($0.name, $0.declaredType) }, uniquingKeysWith: { first, _ in first }),
-            notNull: Set(columns.filter(\.notNull).map(\.name))
+            notNull: Set(columns.filter(\.notNull).map(\.name)),
+            defaults: Dictionary(
+                columns.compactMap { column in column.defaultSQL.map { (column.name, $0) } },
+                uniquingKeysWith: { first, _ in first }
+            )
         )
     }
 
     func createStatement(columns: [String], primaryKey: [String]) -> String {
         let definitions = columns.map { column in
-            var text = "\(quote(column)) \(self.declaredTypes[column] ?? "")".trimmingCharacters(in: .whitespaces)
+            var text = "\(quote(column)) \(Self.typeSQL(self.declaredTypes[column] ?? ""))".trimmingCharacters(in: .whitespaces)
             if self.notNull.contains(column) { text += " NOT NULL" }
+            if let value = self.defaults[column] { text += " DEFAULT (\(value))" }
             return text
         }
         return "CREATE TABLE \(quote(self.name)) (\(definitions.joined(separator: ", ")), PRIMARY KEY (\(primaryKey.map(quote).joined(separator: ", "))))"
+    }
+
+    /// A declared type as SQL: a string, which SQLite reads back as the same declared type, whatever SQLite's
+    /// type grammar would make of it (`nvarchar(max)`, `money as text`).
+    static func typeSQL(_ declared: String) -> String {
+        declared.isEmpty ? "" : "'" + declared.replacingOccurrences(of: "'", with: "''") + "'"
     }
 }
 

@@ -1,6 +1,7 @@
 import DataSyncModel
 import Foundation
 import GRDB
+import TSQL
 
 /// Reads a database's real catalogue and describes it as the service does: `dbo.T`, `[dbo].[T]`, SQL
 /// Server type names and sizes, primary keys, and the service's error ids.
@@ -26,7 +27,8 @@ public enum SchemaReader {
 
     static func table(_ db: Database, name: String) throws -> SchemaTable {
         let columns = try self.columns(db, table: name).map { column in
-            let (dataType, dataSize, supported) = Self.serviceType(column.declaredType)
+            let (dataType, dataSize, supported) = SQLServerType(declared: column.declaredType).map { ($0.name, $0.dataSize, $0.isSupported) }
+                ?? Self.serviceType(column.declaredType)
             return SchemaColumn(
                 name: column.name,
                 quotedName: "[\(column.name)]",
@@ -37,9 +39,10 @@ public enum SchemaReader {
             )
         }
         let hasKey = columns.contains(where: \.isPrimaryKey)
+        let (schema, table) = Self.schemaAndTable(name)
         return SchemaTable(
-            name: "dbo.\(name)",
-            quotedName: "[dbo].[\(name)]",
+            name: "\(schema).\(table)",
+            quotedName: "[\(schema)].[\(table)]",
             columns: columns,
             errorID: hasKey ? nil : Self.noPrimaryKey
         )
@@ -50,50 +53,42 @@ public enum SchemaReader {
         let name: String
         let declaredType: String
         let notNull: Bool
+        /// The default expression as SQLite keeps it, or `nil`.
+        let defaultSQL: String?
         /// 1-based position in the primary key, 0 when not part of it.
         let primaryKeyIndex: Int
     }
 
     static func columns(_ db: Database, table: String) throws -> [Column] {
-        try Row.fetchAll(db, sql: "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?)", arguments: [table])
+        try Row.fetchAll(db, sql: "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?)", arguments: [table])
             .map { row in
-                Column(name: row["name"], declaredType: row["type"] ?? "", notNull: row["notnull"], primaryKeyIndex: row["pk"])
+                Column(name: row["name"], declaredType: row["type"] ?? "", notNull: row["notnull"], defaultSQL: row["dflt_value"], primaryKeyIndex: row["pk"])
             }
     }
 
-    /// Maps a SQLite declared type to the service's type name and size, and whether Data Sync can sync it.
+    /// Maps a SQLite declared type that is not a SQL Server type (a table created in the SQLite dialect) to
+    /// the service's type name and size, and whether Data Sync can sync it. SQL Server type names are read
+    /// by ``SQLServerType`` first.
     static func serviceType(_ declared: String) -> (type: String, size: String, supported: Bool) {
-        let text = declared.trimmingCharacters(in: .whitespaces)
-        let lower = text.lowercased()
+        let lower = declared.trimmingCharacters(in: .whitespaces).lowercased()
         let base = lower.split(separator: "(").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? lower
         var argument: String?
         if let open = lower.firstIndex(of: "("), let close = lower.lastIndex(of: ")"), open < close {
             argument = lower[lower.index(after: open)..<close].replacingOccurrences(of: " ", with: "")
         }
-        let unsupported: Set<String> = [
-            "xml", "geography", "geometry", "hierarchyid", "sql_variant", "timestamp", "rowversion", "image", "cursor",
-        ]
-        if unsupported.contains(base) { return (base, "", false) }
         switch base {
-        case "int", "integer": return (base == "integer" ? "bigint" : "int", base == "integer" ? "8" : "4", true)
-        case "bigint", "int8": return ("bigint", "8", true)
-        case "smallint", "int2": return ("smallint", "2", true)
-        case "tinyint": return ("tinyint", "1", true)
-        case "bit", "bool", "boolean": return ("bit", "1", true)
-        case "real": return ("real", "4", true)
-        case "float", "double", "double precision": return ("float", "8", true)
-        case "decimal", "numeric", "money": return (base == "money" ? "money" : "decimal", argument ?? "18,0", true)
-        case "date": return ("date", "3", true)
-        case "datetime", "datetime2", "timestamp with time zone": return ("datetime2", "8", true)
-        case "time": return ("time", "5", true)
-        case "uniqueidentifier", "uuid", "guid": return ("uniqueidentifier", "16", true)
-        case "char", "character": return ("char", argument ?? "1", true)
-        case "nchar": return ("nchar", argument ?? "1", true)
-        case "varchar", "varying character": return ("varchar", argument ?? "max", true)
-        case "nvarchar", "native character": return ("nvarchar", argument ?? "max", true)
-        case "text", "clob", "ntext": return ("nvarchar", "max", true)
+        case "integer", "int8": return ("bigint", "8", true)
+        case "int2": return ("smallint", "2", true)
+        case "bool", "boolean": return ("bit", "1", true)
+        case "double", "double precision": return ("float", "8", true)
+        case "timestamp with time zone": return ("datetime2", "8", true)
+        case "uuid", "guid": return ("uniqueidentifier", "16", true)
+        case "character": return ("char", argument ?? "1", true)
+        case "varying character": return ("varchar", argument ?? "max", true)
+        case "native character": return ("nvarchar", argument ?? "max", true)
+        case "clob": return ("nvarchar", "max", true)
         case "": return ("sql_variant", "", false)
-        case "blob", "binary", "varbinary": return ("varbinary", argument ?? "max", true)
+        case "blob": return ("varbinary", argument ?? "max", true)
         default:
             // SQLite's affinity rules decide what the rest is.
             if lower.contains("int") { return ("bigint", "8", true) }
@@ -104,10 +99,26 @@ public enum SchemaReader {
         }
     }
 
-    /// The bare table name in a service quoted name: `[dbo].[T]`, `dbo.T`, `[T]` and `T` all mean `T`.
+    /// The SQLite table of a service quoted name: `[dbo].[T]`, `dbo.T`, `[T]` and `T` all mean `T`; another
+    /// schema's `[S].[T]` means the table `S.T`, as the T-SQL front end names it.
     public static func tableName(fromQuoted quoted: String) -> String {
         let parts = self.splitQuoted(quoted)
-        return parts.last ?? quoted
+        guard parts.count >= 2, parts[parts.count - 2].lowercased() != "dbo" else { return parts.last ?? quoted }
+        return "\(parts[parts.count - 2]).\(parts[parts.count - 1])"
+    }
+
+    /// The service's quoted name of a SQLite table: `[dbo].[T]`, or `[S].[T]` for the table `S.T`.
+    public static func quotedName(_ table: String) -> String {
+        let (schema, name) = self.schemaAndTable(table)
+        return "[\(schema)].[\(name)]"
+    }
+
+    /// The schema and table a SQLite table name stands for: `S.T` is table `T` of schema `S`, any other is in `dbo`.
+    public static func schemaAndTable(_ name: String) -> (schema: String, table: String) {
+        guard let dot = name.firstIndex(of: "."), dot != name.startIndex, name.index(after: dot) != name.endIndex else {
+            return ("dbo", name)
+        }
+        return (String(name[..<dot]), String(name[name.index(after: dot)...]))
     }
 
     /// The bare column name in `[C]` or `C`.

@@ -76,6 +76,13 @@ func buildRouter(
         root: configuration.dataDirectory?.appendingPathComponent("databases"),
         mappings: mappings
     )
+    for script in configuration.initScripts {
+        do {
+            _ = try databases.initialize(try DatabaseKey(server: script.server, database: script.database), script: script.path, now: clock.now)
+        } catch let error as EngineError {
+            throw InitScriptError(description: "--init-sql \(script.server)/\(script.database): \(error.description)")
+        }
+    }
     let environment = HandlerEnvironment(
         store: store,
         clock: clock,
@@ -139,7 +146,7 @@ func buildRouter(
         )
     }
     EmulatorControlController(store: store, databases: databases, authority: authority).addRoutes(to: router)
-    DatabaseQueryController(databases: databases, limits: configuration.queryLimits).addRoutes(to: router)
+    DatabaseQueryController(databases: databases, limits: configuration.queryLimits, clock: clock).addRoutes(to: router)
     ClockController(clock: clock, coordinator: coordinator).addRoutes(to: router)
     CloudMetadataController(scheme: configuration.scheme, port: configuration.port).addRoutes(to: router)
     RequestInspectorController(log: requestLog).addRoutes(to: router)
@@ -169,4 +176,9 @@ func openState(_ configuration: EmulatorConfiguration, logger: Logger) throws ->
         )
         return try StateStore.open(directory: configuration.dataDirectory)
     }
+}
+
+/// A `--init-sql` script that could not run: the start stops, and the message names the file, line and column.
+public struct InitScriptError: Error, CustomStringConvertible {
+    public let description: String
 }

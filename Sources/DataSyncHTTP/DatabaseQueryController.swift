@@ -10,11 +10,14 @@ import ServiceLifecycle
 /// `POST /_emulator/databases/{server}/{database}/query`: SQL in an emulated database, standing in for the
 /// SQL connection a user would open to Azure SQL.
 ///
-/// The query runs on a connection of its own (``QueryRunner``), within `--query-timeout` and
-/// `--query-max-bytes`, and is interrupted when its client disconnects or the emulator shuts down.
+/// The body's `dialect` is `tsql` (the default: what Data Sync users write, see ``Translator``) or `sqlite`
+/// (the database's own SQL, unchanged). The query runs on a connection of its own (``QueryRunner``), within
+/// `--query-timeout` and `--query-max-bytes`, and is interrupted when its client disconnects or the emulator
+/// shuts down.
 struct DatabaseQueryController: Sendable {
     let databases: EmulatedDatabases
     let limits: QueryLimits
+    let clock: EmulatorClock
 
     func addRoutes(to router: Router<EmulatorRequestContext>) {
         router.post("_emulator/databases/:server/:database/query") { request, context in
@@ -26,8 +29,9 @@ struct DatabaseQueryController: Sendable {
             } catch {
                 throw ARMError(status: .badRequest, code: "InvalidDatabaseName", message: "\(error).")
             }
-            let (sql, parameters) = try await Self.decode(request)
-            let result = try await self.execute(sql: sql, parameters: parameters, in: key, channel: context.channel)
+            let (sql, parameters, dialect) = try await Self.decode(request)
+            let sqlite = dialect == .tsql ? try await self.translate(sql, in: key) : sql
+            let result = try await self.execute(sql: sqlite, parameters: parameters, in: key, channel: context.channel)
             let body: JSONValue =
                 switch result {
                 case .changes(let count):
@@ -66,6 +70,17 @@ struct DatabaseQueryController: Sendable {
         }
     }
 
+    /// Translates T-SQL to SQLite for `key` (the translator reads the tables' declared types there), with the
+    /// time functions fixed at the emulator's clock for the whole request.
+    private func translate(_ tsql: String, in key: DatabaseKey) async throws -> String {
+        let now = self.clock.now
+        do {
+            return try await offload { try self.databases.translate(key, tsql: tsql, now: now) }
+        } catch let error as EngineError {
+            throw ARMError(status: .badRequest, code: "InvalidQuery", message: error.description)
+        }
+    }
+
     private static func armError(_ error: QueryError) -> ARMError {
         let code: String =
             switch error {
@@ -80,7 +95,13 @@ struct DatabaseQueryController: Sendable {
         return ARMError(status: status, code: code, message: error.description)
     }
 
-    private static func decode(_ request: Request) async throws -> (String, [QueryValue]) {
+    /// The SQL a query is written in.
+    enum Dialect: String {
+        case tsql
+        case sqlite
+    }
+
+    private static func decode(_ request: Request) async throws -> (String, [QueryValue], Dialect) {
         let buffer = try await request.body.collect(upTo: armMaximumRequestBytes)
         let body: JSONObject
         do {
@@ -93,6 +114,13 @@ struct DatabaseQueryController: Sendable {
         }
         guard case .string(let sql)? = body["sql"], !sql.isEmpty else {
             throw DataSyncError.invalidRequestContent("Required property 'sql' not found in JSON. Path ''.")
+        }
+        var dialect = Dialect.tsql
+        if let value = body["dialect"] {
+            guard case .string(let name) = value, let chosen = Dialect(rawValue: name.lowercased()) else {
+                throw DataSyncError.invalidRequestContent("Property 'dialect' must be 'tsql' or 'sqlite'. Path 'dialect'.")
+            }
+            dialect = chosen
         }
         var parameters: [QueryValue] = []
         if case .array(let values)? = body["parameters"] {
@@ -108,7 +136,7 @@ struct DatabaseQueryController: Sendable {
                 }
             }
         }
-        return (sql, parameters)
+        return (sql, parameters, dialect)
     }
 
     private static func json(_ value: QueryValue) -> JSONValue {

@@ -30,6 +30,8 @@ public struct EmulatorConfiguration: Sendable {
     public var clients: ClientCredentials
     /// Emulated databases mapped to existing SQLite files (`--database SERVER/DB=PATH`).
     public var databaseFiles: [DatabaseFile]
+    /// T-SQL scripts run at start on databases without user tables (`--init-sql SERVER/DB=FILE`).
+    public var initScripts: [DatabaseFile] = []
     /// How long a connection may take to deliver a whole request, in seconds.
     public var requestTimeout: TimeInterval
     /// Whether each ARM request gets a log line, with what the request inspector shows (`--log-requests`).
@@ -120,7 +122,8 @@ public enum AuthenticationMode: String, Sendable, CaseIterable {
 /// The emulator's version, reported by `/_emulator/health`.
 public let emulatorVersion = "0.1.0"
 
-/// An emulated database backed by a SQLite file the user chose.
+/// An emulated database and a file the user chose for it: a SQLite file to map (`--database`), or a
+/// T-SQL script to run at start (`--init-sql`).
 public struct DatabaseFile: Sendable {
     public var server: String
     public var database: String

@@ -213,14 +213,14 @@ public final class SyncCoordinator: Sendable {
             }
             var tables: [String] = []
             for transfer in self.downloaded where transfer.applied > 0 || !transfer.conflicts.isEmpty {
-                tables.append("[dbo].[\(transfer.table)] download: \(transfer.upserted) upserted, \(transfer.deleted) deleted, \(transfer.conflicts.count) conflicts")
+                tables.append("\(SchemaReader.quotedName(transfer.table)) download: \(transfer.upserted) upserted, \(transfer.deleted) deleted, \(transfer.conflicts.count) conflicts")
             }
             for transfer in self.uploaded where transfer.applied > 0 || !transfer.conflicts.isEmpty {
-                tables.append("[dbo].[\(transfer.table)] upload: \(transfer.upserted) upserted, \(transfer.deleted) deleted, \(transfer.conflicts.count) conflicts")
+                tables.append("\(SchemaReader.quotedName(transfer.table)) upload: \(transfer.upserted) upserted, \(transfer.deleted) deleted, \(transfer.conflicts.count) conflicts")
             }
             if !tables.isEmpty { details += " " + tables.joined(separator: "; ") + "." }
             for failure in self.failures {
-                details += " Row [dbo].[\(failure.table)] (\(failure.key.joined(separator: ", "))) was not applied and will be retried: \(failure.message)."
+                details += " Row \(SchemaReader.quotedName(failure.table)) (\(failure.key.joined(separator: ", "))) was not applied and will be retried: \(failure.message)."
             }
             return SyncLogEntry(timestamp: now, type: type, source: memberSource(member), details: details, tracingID: UUID(), operationStatus: status)
         }
@@ -280,5 +280,5 @@ func conflictDetails(_ conflict: SyncConflict) -> String {
     let losing = conflict.losingRow.map { row in
         row.keys.sorted().map { "\($0)=\(row[$0] ?? "")" }.joined(separator: ", ")
     } ?? "deleted"
-    return "Conflict on [dbo].[\(conflict.table)] (\(conflict.key.joined(separator: ", "))): \(conflict.winner) won. Losing row: \(losing)."
+    return "Conflict on \(SchemaReader.quotedName(conflict.table)) (\(conflict.key.joined(separator: ", "))): \(conflict.winner) won. Losing row: \(losing)."
 }

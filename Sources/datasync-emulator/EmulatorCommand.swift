@@ -110,6 +110,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Map an emulated database to an existing SQLite file: SERVER/DB=PATH; repeatable.")
     var database: [String] = []
 
+    @Option(help: "Run a T-SQL script on a database at start when it has no user tables yet: SERVER/DB=FILE; repeatable.")
+    var initSql: [String] = []
+
     @Option(help: "Seconds a connection may take to deliver a whole request before it is closed.")
     var requestTimeout = 30.0
 
@@ -158,6 +161,9 @@ struct ServeCommand: AsyncParsableCommand {
         for origin in self.allowOrigin where LocalOriginPolicy.normalisedOrigin(origin) == nil {
             throw ValidationError("--allow-origin takes scheme://host[:port], such as http://localhost:3000; got '\(origin)'.")
         }
+        for script in self.initSql where DatabaseFile(argument: script) == nil {
+            throw ValidationError("--init-sql takes SERVER/DB=FILE; got '\(script)'.")
+        }
     }
 
     var transportSecurity: TransportSecurity {
@@ -190,6 +196,7 @@ struct ServeCommand: AsyncParsableCommand {
         )
         configuration.allowedHosts = self.allowHost
         configuration.allowedOrigins = self.allowOrigin
+        configuration.initScripts = self.initSql.compactMap(DatabaseFile.init(argument:))
         LoggingSystem.bootstrap { label in
             DeferredMetadataLogHandler(label: label, level: configuration.logLevel)
         }
@@ -224,6 +231,10 @@ struct ServeCommand: AsyncParsableCommand {
                 metadata: ["dse-error": "\(error)"]
             )
             throw ExitCode(2)
+        } catch let error as InitScriptError {
+            logger.critical("An --init-sql script failed; the emulator does not start", metadata: ["dse-error": "\(error)"])
+            FileHandle.standardError.write(Data("datasync-emulator: \(error)\n".utf8))
+            throw ExitCode(2)
         }
         defer { withExtendedLifetime(dataDirectoryLock) {} }
         try await application.runService()
@@ -250,9 +261,8 @@ enum EnvironmentFlags {
     /// The options and flags of `serve`, and of `ca`.
     static let serveNames = [
         "host", "port", "data-dir", "retry-after", "operation-delay", "lro-style", "api-version-policy", "location",
-        "log-level", "cert", "key", "tls-name", "auth", "client", "database", "request-timeout", "in-memory", "https", "repair", "log-requests",
-        "allow-host", "allow-origin",
-        "query-timeout", "query-max-bytes",
+        "log-level", "cert", "key", "tls-name", "auth", "client", "database", "init-sql", "request-timeout", "in-memory", "https", "repair",
+        "log-requests", "allow-host", "allow-origin", "query-timeout", "query-max-bytes",
     ]
     /// Repeatable options whose variable holds a comma-separated list, one option per item.
     static let lists: Set<String> = ["allow-host", "allow-origin"]

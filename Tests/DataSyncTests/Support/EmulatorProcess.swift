@@ -117,7 +117,7 @@ extension EmulatorProcess {
     /// Runs SQL in an emulated database.
     @discardableResult
     func sql(_ database: TestDatabase, _ sql: String) async throws -> Answer {
-        let body = JSONValue.object(["sql": .string(sql)]).serialized()
+        let body = JSONValue.object(["sql": .string(sql), "dialect": .string("sqlite")]).serialized()
         return try await self.send("POST", "/_emulator/databases/\(database.server)/\(database.database)/query", body: body)
     }
 

@@ -134,8 +134,9 @@ struct ARMClient {
 
     /// Runs SQL in an emulated database through the query endpoint.
     @discardableResult
-    func sql(_ server: String, _ database: String, _ sql: String, _ parameters: [JSONValue] = []) async throws -> Reply {
-        let body = JSONValue.object(["sql": .string(sql), "parameters": .array(parameters)]).serialized()
+    /// Runs `sql` in an emulated database; the engine's tests speak the SQLite dialect unless they say otherwise.
+    func sql(_ server: String, _ database: String, _ sql: String, _ parameters: [JSONValue] = [], dialect: String = "sqlite") async throws -> Reply {
+        let body = JSONValue.object(["sql": .string(sql), "parameters": .array(parameters), "dialect": .string(dialect)]).serialized()
         return try await self.send(.post, "/_emulator/databases/\(server)/\(database)/query", body: body, apiVersion: .some(nil))
     }
 
