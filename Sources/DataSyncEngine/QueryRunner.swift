@@ -146,8 +146,9 @@ private final class QueryConnection {
         self.limits = limits
         self.guardState = QueryGuard(deadline: Date().addingTimeInterval(limits.timeout), cancellation: cancellation)
         self.guardPointer = Unmanaged.passRetained(self.guardState)
-        // A writer elsewhere gets a few seconds before this query gives up waiting for it.
-        sqlite3_busy_timeout(opened, Int32(min(max(limits.timeout, 0), 5) * 1000))
+        // A writer elsewhere gets a few seconds before this query gives up waiting for it; a cancellation or
+        // the time limit ends the wait at once.
+        sqlite3_busy_handler(opened, queryBusy, self.guardPointer.toOpaque())
         // No other database can be reached: ATTACH fails even before the authorizer sees it.
         sqlite3_limit(opened, SQLITE_LIMIT_ATTACHED, 0)
         // A value larger than the answer may be is refused when SQLite builds it, not after.
@@ -308,9 +309,9 @@ private final class QueryConnection {
     /// The error of a failed call: why the guard stopped it, or SQLite's message.
     private func error(_ code: Int32) -> QueryError {
         if let refusal = self.guardState.refusal { return .notAllowed(refusal) }
-        if code & 0xFF == SQLITE_INTERRUPT {
+        if code & 0xFF == SQLITE_INTERRUPT || code & 0xFF == SQLITE_BUSY {
             if let reason = self.guardState.cancellation.cancelled { return .cancelled(reason) }
-            return .timedOut(self.limits.timeout)
+            if self.guardState.isPastDeadline { return .timedOut(self.limits.timeout) }
         }
         if code & 0xFF == SQLITE_TOOBIG { return .tooLarge(self.limits.maxBytes) }
         return .failed(String(cString: sqlite3_errmsg(self.handle)))
@@ -330,6 +331,11 @@ private final class QueryGuard {
         self.deadline = deadline
         self.cancellation = cancellation
     }
+
+    var isPastDeadline: Bool { Date() >= self.deadline }
+
+    /// Whether the query must stop now: cancelled, or out of time.
+    var mustStop: Bool { self.cancellation.cancelled != nil || self.isPastDeadline }
 
     /// SQLite's verdict on one action of a statement being prepared (or of VACUUM, at run time).
     func authorize(_ action: Int32, _ first: String?, _ second: String?, _ accessor: String?) -> Int32 {
@@ -398,6 +404,12 @@ private func queryAuthorizer(
 
 private func queryProgress(_ context: UnsafeMutableRawPointer?) -> Int32 {
     guard let context else { return 0 }
-    let state = Unmanaged<QueryGuard>.fromOpaque(context).takeUnretainedValue()
-    return state.cancellation.cancelled != nil || Date() >= state.deadline ? 1 : 0
+    return Unmanaged<QueryGuard>.fromOpaque(context).takeUnretainedValue().mustStop ? 1 : 0
+}
+
+/// Waits 10 ms more for a lock another connection holds, up to 5 s, unless the query must stop.
+private func queryBusy(_ context: UnsafeMutableRawPointer?, _ attempts: Int32) -> Int32 {
+    guard let context, attempts < 500, !Unmanaged<QueryGuard>.fromOpaque(context).takeUnretainedValue().mustStop else { return 0 }
+    usleep(10_000)
+    return 1
 }

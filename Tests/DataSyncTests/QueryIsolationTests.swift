@@ -113,7 +113,8 @@ import FoundationNetworking
         #expect(next.status == 200, "\(next.text)")
         let kept = try await emulator.sql(Self.hub, "SELECT x FROM T WHERE x <> 2 ORDER BY x")
         #expect(kept.text == #"{"columns":["x"],"rows":[[3]]}"#, "the interrupted query's INSERT must be rolled back")
-        emulator.stop()
+        // Not SIGTERM: should the query still run, a graceful shutdown would wait for it (the SIGTERM test's subject).
+        emulator.stop(signal: SIGKILL)
     }
 
     @Test("SIGTERM interrupts a running query and the process exits")
@@ -175,7 +176,7 @@ import FoundationNetworking
         #expect(other.status == 201, "\(other.text)")
         #expect(socket.isOpenWithoutAnswer(), "the query ended before the writes were done")
         socket.close()
-        emulator.stop()
+        emulator.stop(signal: SIGKILL)
     }
 
     /// Expects each of `sqls` to be refused as not allowed.
