@@ -154,6 +154,8 @@ private final class QueryConnection {
         // A value larger than the answer may be is refused when SQLite builds it, not after.
         sqlite3_limit(opened, SQLITE_LIMIT_LENGTH, Int32(clamping: max(limits.maxBytes, 1 << 20)))
         sqlite3_enable_load_extension(opened, 0)
+        // Foreign keys hold for the user's SQL, as in SQL Server (and as on the engine's GRDB connections).
+        sqlite3_exec(opened, "PRAGMA foreign_keys = ON", nil, nil, nil)
         sqlite3_set_authorizer(opened, queryAuthorizer, self.guardPointer.toOpaque())
         sqlite3_progress_handler(opened, 1000, queryProgress, self.guardPointer.toOpaque())
     }

@@ -99,7 +99,7 @@ import Testing
         let text = String(decoding: stored, as: UTF8.self)
         #expect(!text.contains(password))
         #expect(!text.contains(try Self.sha256Hex(password)))
-        #expect(text.contains("pbkdf2-sha256$600000$"))
+        #expect(text.contains("pbkdf2-sha256$100000$"))
 
         #expect(try Self.mode(directory) == 0o700)
         let files = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
