@@ -12,7 +12,7 @@ import Logging
 struct Launcher {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        let names = arguments.first == "ca" ? EnvironmentFlags.authorityNames : EnvironmentFlags.serveNames
+        let names = EnvironmentFlags.names(ofSubcommand: arguments.first)
         await EmulatorCommand.main(arguments + EnvironmentFlags.arguments(names, notIn: arguments))
     }
 }
@@ -22,7 +22,8 @@ struct EmulatorCommand: AsyncParsableCommand {
         commandName: "datasync-emulator",
         abstract: "A local emulator of the Azure SQL Data Sync management REST API.",
         discussion: "Every flag can also be set with DATASYNC_EMULATOR_<FLAG>, for example DATASYNC_EMULATOR_PORT=0.",
-        subcommands: [ServeCommand.self, AuthorityCommand.self],
+        version: emulatorVersion,
+        subcommands: [ServeCommand.self, AuthorityCommand.self, ClientEnvironmentCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }
@@ -188,6 +189,17 @@ enum EnvironmentFlags {
         "log-level", "cert", "key", "tls-name", "auth", "database", "request-timeout", "in-memory", "https", "repair", "log-requests",
     ]
     static let authorityNames = ["data-dir"]
+    /// The options of `env`.
+    static let clientEnvironmentNames = ["url", "data-dir", "ca-file", "format"]
+
+    /// The names whose variables apply to the subcommand the arguments start with (`serve` when none).
+    static func names(ofSubcommand first: String?) -> [String] {
+        switch first {
+        case "ca": self.authorityNames
+        case "env": self.clientEnvironmentNames
+        default: self.serveNames
+        }
+    }
     static let flags: Set<String> = ["in-memory", "https", "repair", "log-requests"]
 
     static func arguments(
