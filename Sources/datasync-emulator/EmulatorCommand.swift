@@ -23,7 +23,7 @@ struct EmulatorCommand: AsyncParsableCommand {
         abstract: "A local emulator of the Azure SQL Data Sync management REST API.",
         discussion: "Every flag can also be set with DATASYNC_EMULATOR_<FLAG>, for example DATASYNC_EMULATOR_PORT=0.",
         version: emulatorVersion,
-        subcommands: [ServeCommand.self, AuthorityCommand.self, ClientEnvironmentCommand.self],
+        subcommands: [ServeCommand.self, AuthorityCommand.self, ClientEnvironmentCommand.self, HealthCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }
@@ -191,12 +191,15 @@ enum EnvironmentFlags {
     static let authorityNames = ["data-dir"]
     /// The options of `env`.
     static let clientEnvironmentNames = ["url", "data-dir", "ca-file", "format"]
+    /// The options of `health`.
+    static let healthNames = ["url", "data-dir", "ca-file"]
 
     /// The names whose variables apply to the subcommand the arguments start with (`serve` when none).
     static func names(ofSubcommand first: String?) -> [String] {
         switch first {
         case "ca": self.authorityNames
         case "env": self.clientEnvironmentNames
+        case "health": self.healthNames
         default: self.serveNames
         }
     }

@@ -119,3 +119,45 @@ import Testing
         }
     }
 }
+
+/// `datasync-emulator health`, the image's health check: 0 only when the emulator answers, over TLS only
+/// when the CA verifies it.
+@Suite(.serialized) struct HealthCommandTests {
+    private func health(_ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = EmulatorProcess.binary
+        process.arguments = ["health"] + arguments
+        process.environment = ["PATH": "/usr/bin:/bin"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    @Test("over HTTPS: 0 with the emulator's CA, by IP and by name; not 0 with another CA, or once it stopped")
+    func https() throws {
+        let directory = try temporaryDirectory()
+        let stranger = try temporaryDirectory()
+        defer {
+            try? FileManager.default.removeItem(at: directory)
+            try? FileManager.default.removeItem(at: stranger)
+        }
+        let emulator = try EmulatorProcess(["--https", "--data-dir", directory.path])
+        let port = try #require(emulator.baseURL.split(separator: ":").last)
+        #expect(try self.health(["--url", emulator.baseURL, "--data-dir", directory.path]) == 0)
+        #expect(try self.health(["--url", "https://localhost:\(port)", "--data-dir", directory.path]) == 0)
+        let otherAuthority = try EmulatorProcess(["--https", "--data-dir", stranger.path])
+        otherAuthority.stop()
+        #expect(try self.health(["--url", emulator.baseURL, "--data-dir", stranger.path]) != 0)
+        emulator.stop()
+        #expect(try self.health(["--url", emulator.baseURL, "--data-dir", directory.path]) != 0)
+    }
+
+    @Test("over plain HTTP: 0 while the emulator runs")
+    func plain() throws {
+        let emulator = try EmulatorProcess(["--in-memory"])
+        defer { emulator.stop() }
+        #expect(try self.health(["--url", emulator.baseURL]) == 0)
+    }
+}
