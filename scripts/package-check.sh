@@ -15,6 +15,7 @@
 #   scripts/package-check.sh             build, then check
 #   scripts/package-check.sh --no-build  check the dist/ already there
 #   scripts/package-check.sh --measure   build, check, then print the numbers of BENCHMARKS.md's packaging section
+#                                        (scripts/package_measure.py; also kept in artifacts/package-measure.md)
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -286,7 +287,12 @@ else
 fi
 
 if $measure; then
-    measure_packaging "$tarball" "$wheel" "$image_archive" "$image" "$root" "$python" "$work"
+    tar -C "$work" -xzf "$tarball"
+    "$python" scripts/package_measure.py --tarball "$tarball" --wheel "$wheel" --image-archive "$image_archive" \
+        --binary "$work/$unpacked/datasync-emulator" \
+        --unstripped "${PACKAGE_SCRATCH_PATH:-.build}/release/datasync-emulator" \
+        --source-build .build/debug/datasync-emulator | tee "$work/measure.md"
+    mkdir -p artifacts && cp "$work/measure.md" artifacts/package-measure.md
 fi
 
 summary
