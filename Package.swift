@@ -75,10 +75,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // ARM conventions: error envelope, api-versions, request ids. Knows nothing of Data Sync.
+        // The emulator's own sign-in: RS256 signing key, token issuing and checking, OpenID discovery. No HTTP.
+        .target(
+            name: "EmulatorIdentity",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // ARM conventions: error envelope, api-versions, request ids, bearer tokens. Knows nothing of Data Sync.
         .target(
             name: "ARMConventions",
             dependencies: [
+                "EmulatorIdentity",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
@@ -91,6 +101,7 @@ let package = Package(
                 "DataSyncHandlers",
                 "DataSyncEngine",
                 "EmulatorTLS",
+                "EmulatorIdentity",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -110,6 +121,7 @@ let package = Package(
             dependencies: [
                 "DataSyncHTTP",
                 "EmulatorTLS",
+                "EmulatorIdentity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // `health`: the container image's health check, a one-request HTTP(S) client.
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -140,11 +152,14 @@ let package = Package(
                 "DataSyncHTTP",
                 "datasync-emulator",
                 "EmulatorTLS",
+                "EmulatorIdentity",
                 "DataSyncHandlers",
                 "DataSyncEngine",
                 "DataSyncStore",
                 "DataSyncModel",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],

@@ -4,8 +4,12 @@
 #
 # Two runs:
 #   1. --https --data-dir <tmp>           default auth; the CA is read from <tmp>/tls/ca.pem
-#   2. --https --in-memory --auth token   the CA is fetched from /_emulator/ca.pem (the one unverified call),
-#                                         and operations stay in progress for 50 ms
+#   2. --https --in-memory --auth token-unsigned
+#                                         the CA is fetched from /_emulator/ca.pem (the one unverified call),
+#                                         and operations stay in progress for 50 ms. The walkthrough's token
+#                                         is hand-made and unsigned, which token-unsigned accepts; signed
+#                                         tokens from the emulator's own endpoint are checked by
+#                                         scripts/clients/azure-identity.sh under --auth token.
 #
 # Installs what it needs into <repo>/.venv-sdk (reused when the pinned requirements are there).
 # Environment: DATASYNC_EMULATOR_BINARY (default <repo>/.build/debug/datasync-emulator), PYTHON (>= 3.10).
@@ -109,12 +113,12 @@ check_stdout default
 [[ $failed -eq 0 ]] || show_emulator_log default
 failed_before=$failed
 
-# Run 2: --auth token, in memory (from an empty directory, which must stay empty), the CA from its URL;
+# Run 2: --auth token-unsigned, in memory (from an empty directory, which must stay empty), the CA from its URL;
 # operations stay in progress for 50 ms, so that the pollers also see 202s and "InProgress" on the way.
 empty_dir="$work/cwd"
 mkdir -p "$empty_dir"
-start_emulator token "$empty_dir" --https --port 0 --in-memory --auth token --operation-delay 0.05 --log-level warning
-run_walkthrough token "https, --auth token, CA from /_emulator/ca.pem" --base-url "$emulator_url" --fetch-ca --auth token
+start_emulator token "$empty_dir" --https --port 0 --in-memory --auth token-unsigned --operation-delay 0.05 --log-level warning
+run_walkthrough token "https, --auth token-unsigned, CA from /_emulator/ca.pem" --base-url "$emulator_url" --fetch-ca --auth token-unsigned
 stop_pid "$emulator_pid"
 check_stdout token
 if [[ -z "$(ls -A "$empty_dir")" ]]; then

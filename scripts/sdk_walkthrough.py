@@ -11,9 +11,14 @@ It prints one line per check (`ok - …` or `not ok - …`) and a last line
 TLS is verified against the emulator's own CA, given by path (`--ca-file`) or fetched once from
 `<url>/_emulator/ca.pem` (`--fetch-ca`, the only call made without verification: the bootstrap of trust).
 
+The credential is a hand-made unsigned JWT by default (`--credential local`), or azure-identity's
+`ClientSecretCredential` / `EnvironmentCredential` signing in at the emulator's own token endpoint, with
+the settings in AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and AZURE_AUTHORITY_HOST.
+
 Usage:
-    sdk_walkthrough.py --base-url https://127.0.0.1:PORT --ca-file DIR/tls/ca.pem [--auth token]
-    sdk_walkthrough.py --base-url https://127.0.0.1:PORT --fetch-ca [--auth token]
+    sdk_walkthrough.py --base-url https://127.0.0.1:PORT --ca-file DIR/tls/ca.pem [--auth token-unsigned]
+    sdk_walkthrough.py --base-url https://127.0.0.1:PORT --fetch-ca [--auth token-unsigned]
+    sdk_walkthrough.py --base-url https://127.0.0.1:PORT --ca-file CA --auth token --credential client-secret
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from azure.core.exceptions import (
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.mgmt.sql import SqlManagementClient
 from azure.mgmt.sql import models
+from check_lines import CheckLines
 
 SUBSCRIPTION = "00000000-1111-2222-3333-444444444444"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -127,6 +133,42 @@ class LocalJwtCredential:
         return AccessToken(build_jwt(self.audience, expires_on), expires_on)
 
 
+class RecordingCredential:
+    """Wraps an azure-identity credential, keeping the scopes it was asked for, as LocalJwtCredential does."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.requested_scopes: list[tuple[str, ...]] = []
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        self.requested_scopes.append(tuple(scopes))
+        return self.inner.get_token(*scopes, **kwargs)
+
+
+class FixedTokenCredential:
+    """Hands out one token it was given."""
+
+    def __init__(self, token: AccessToken) -> None:
+        self.token = token
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        return self.token
+
+
+def make_credential(kind: str) -> Any:
+    """The walkthrough's credential: `local` (unsigned, hand-made) or one of azure-identity's."""
+    if kind == "local":
+        return LocalJwtCredential()
+    from azure.identity import ClientSecretCredential, EnvironmentCredential
+
+    if kind == "environment":
+        return RecordingCredential(EnvironmentCredential())
+    return RecordingCredential(ClientSecretCredential(
+        os.environ["AZURE_TENANT_ID"], os.environ["AZURE_CLIENT_ID"], os.environ["AZURE_CLIENT_SECRET"],
+        authority=os.environ["AZURE_AUTHORITY_HOST"],
+    ))
+
+
 # --------------------------------------------------------------------------------------------------
 # Recording the HTTP exchanges, for evidence when something fails.
 
@@ -188,23 +230,10 @@ class Abort(Exception):
     """An SDK call failed unexpectedly: the rest of the run would only cascade."""
 
 
-class Checks:
+class Checks(CheckLines):
     def __init__(self, recorder: Recorder) -> None:
+        super().__init__()
         self.recorder = recorder
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, condition: bool, what: str, detail: str = "") -> bool:
-        if condition:
-            self.passed += 1
-            print(f"ok - {what}", flush=True)
-        else:
-            self.failed += 1
-            print(f"not ok - {what}" + (f"\n    {detail}" if detail else ""), flush=True)
-        return condition
-
-    def equal(self, actual: Any, expected: Any, what: str) -> bool:
-        return self.check(actual == expected, what, f"expected {expected!r}, got {actual!r}")
 
     def call(self, what: str, action: Callable[[], Any]) -> Any:
         """Runs an SDK call that must succeed; a failure is one failed check and ends the run."""
@@ -212,8 +241,7 @@ class Checks:
         try:
             result = action()
         except Exception as error:  # noqa: BLE001 - report anything the SDK raises
-            self.failed += 1
-            print(f"not ok - {what}\n    {type(error).__name__}: {error}", flush=True)
+            self.failed_call(what, error)
             self.dump_exchanges(self.recorder.since(mark) or self.recorder.tail())
             raise Abort(what) from error
         self.check(True, what)
@@ -268,7 +296,7 @@ def password_values(value: Any, path: str = "") -> list[str]:
 
 class Walkthrough:
     def __init__(self, client: SqlManagementClient, checks: Checks, recorder: Recorder, base_url: str,
-                 ca_file: Optional[str], credential: LocalJwtCredential) -> None:
+                 ca_file: Optional[str], credential: Any) -> None:
         self.client = client
         self.checks = checks
         self.recorder = recorder
@@ -797,7 +825,7 @@ def make_client(base_url: str, credential: Any, ca_file: Optional[str], recorder
     return SqlManagementClient(**options)
 
 
-def tls_and_auth_probes(args: argparse.Namespace, checks: Checks, recorder: Recorder) -> None:
+def tls_and_auth_probes(args: argparse.Namespace, checks: Checks, recorder: Recorder, credential: Any) -> None:
     base_url = args.base_url
     checks.check(base_url.startswith("https://"), f"emulator URL is https ({base_url})")
 
@@ -815,12 +843,14 @@ def tls_and_auth_probes(args: argparse.Namespace, checks: Checks, recorder: Reco
             "the default trust store rejects the emulator's certificate",
             repr(error.reason),
         )
-    untrusting = make_client(base_url, LocalJwtCredential(), None, None)
-    checks.raises(
-        "the SDK without connection_verify refuses the emulator (ServiceRequestError)",
-        lambda: untrusting.sync_agents.get(RESOURCE_GROUP, SERVER, AGENT),
-        ServiceRequestError,
-    )
+    # Unless REQUESTS_CA_BUNDLE trusts the CA for every client in the process, as azure-identity's settings do.
+    if not os.environ.get("REQUESTS_CA_BUNDLE"):
+        untrusting = make_client(base_url, LocalJwtCredential(), None, None)
+        checks.raises(
+            "the SDK without connection_verify refuses the emulator (ServiceRequestError)",
+            lambda: untrusting.sync_agents.get(RESOURCE_GROUP, SERVER, AGENT),
+            ServiceRequestError,
+        )
     # The CA verifies the certificate for the name the client used (hostname checking on).
     context = ssl.create_default_context(cafile=args.ca_file)
     try:
@@ -830,10 +860,10 @@ def tls_and_auth_probes(args: argparse.Namespace, checks: Checks, recorder: Reco
     except Exception as error:  # noqa: BLE001
         checks.check(False, "the CA verifies the emulator's certificate (urllib, hostname checked)", repr(error))
 
-    if args.auth != "token":
+    if args.auth == "none":
         return
 
-    # --auth token: what ARM answers to missing, expired and wrong-audience tokens.
+    # --auth token and token-unsigned: what ARM answers to missing, foreign, expired and wrong-audience tokens.
     probe_url = f"{base_url}/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}/providers/Microsoft.Sql/servers/{SERVER}/syncAgents?api-version=2025-01-01"
     try:
         urllib.request.urlopen(probe_url, context=context, timeout=10)
@@ -845,6 +875,23 @@ def tls_and_auth_probes(args: argparse.Namespace, checks: Checks, recorder: Reco
             "--auth token: a request without Authorization is 401 AuthenticationFailed with WWW-Authenticate",
             f"{error.code} {body} WWW-Authenticate={error.headers.get('WWW-Authenticate')!r}",
         )
+
+    if args.auth == "token":
+        # Signatures are checked: a hand-made token is not the emulator's, and a real one for another
+        # audience is refused for its audience.
+        checks.raises(
+            "--auth token: an unsigned hand-made token is ClientAuthenticationError 401 InvalidAuthenticationToken",
+            lambda: make_client(base_url, LocalJwtCredential(), args.ca_file, None).sync_agents.list_by_server(RESOURCE_GROUP, SERVER).next(),
+            ClientAuthenticationError, status=401, code="InvalidAuthenticationToken",
+        )
+        signed_in = getattr(credential, "inner", credential)
+        vault_token = FixedTokenCredential(signed_in.get_token("https://vault.azure.net/.default"))
+        checks.raises(
+            "--auth token: the emulator's own token for another audience is 401 InvalidAuthenticationTokenAudience",
+            lambda: make_client(base_url, vault_token, args.ca_file, None).sync_agents.list_by_server(RESOURCE_GROUP, SERVER).next(),
+            ClientAuthenticationError, status=401, code="InvalidAuthenticationTokenAudience",
+        )
+        return
 
     expired = LocalJwtCredential(lifetime_seconds=-600)
     checks.raises(
@@ -871,8 +918,10 @@ def main() -> int:
     trust.add_argument("--fetch-ca", action="store_true", help="fetch the CA from <url>/_emulator/ca.pem first")
     trust.add_argument("--allow-http", action="store_true",
                        help="development only: talk plain http (no TLS checks; the token is sent anyway)")
-    parser.add_argument("--auth", choices=["none", "token"], default="none",
+    parser.add_argument("--auth", choices=["none", "token", "token-unsigned"], default="none",
                         help="the emulator's --auth mode, to probe its rejections too")
+    parser.add_argument("--credential", choices=["local", "client-secret", "environment"], default="local",
+                        help="local: a hand-made unsigned JWT; client-secret or environment: azure-identity signing in")
     parser.add_argument("--label", default="", help="a prefix for the summary line")
     args = parser.parse_args()
     args.base_url = args.base_url.rstrip("/")
@@ -888,10 +937,10 @@ def main() -> int:
             )
         # --allow-http (development only): azure-core refuses to send a bearer token over http, so a
         # plain header policy stands in, and the TLS and authentication probes are skipped.
+        credential = make_credential(args.credential)
         if not args.allow_http:
-            tls_and_auth_probes(args, checks, recorder)
+            tls_and_auth_probes(args, checks, recorder, credential)
 
-        credential = LocalJwtCredential()
         client = make_client(args.base_url, credential, args.ca_file, recorder, plain_http=args.allow_http)
         walkthrough = Walkthrough(client, checks, recorder, args.base_url, args.ca_file, credential)
 

@@ -54,6 +54,15 @@ extension ARMError {
         )
     }
 
+    /// A subscription id in a path that is not a GUID.
+    public static func invalidSubscriptionID(_ subscription: String) -> ARMError {
+        ARMError(
+            status: .badRequest,
+            code: "InvalidSubscriptionId",
+            message: "The provided subscription identifier '\(subscription)' is malformed or invalid."
+        )
+    }
+
     /// A path the emulator does not serve.
     public static func pathNotFound(_ path: String) -> ARMError {
         ARMError(

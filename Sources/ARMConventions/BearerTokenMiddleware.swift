@@ -1,28 +1,21 @@
+import EmulatorIdentity
 import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// Requires `Authorization: Bearer <JWT>` for the requests ARM would authenticate (`--auth token`).
+/// Requires `Authorization: Bearer <JWT>` for the requests ARM would authenticate (`--auth token` and
+/// `--auth token-unsigned`), and answers as ARM does when it is missing or refused.
 ///
-/// It checks what ARM checks before anything else: the header is there, the token is a JWT whose
-/// payload parses, it has not expired, and its audience is the management endpoint (or the emulator's
-/// own URL). It does not check the signature: nothing issues tokens offline that a signature could be
-/// checked against, and a local emulator gains nothing from refusing a well-formed token.
+/// The header is checked here; the token itself by an ``AccessTokenVerifier``: structure, signature (the
+/// emulator's own key, unless the verifier checks shapes only), expiry and audience.
 public struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// Audiences ARM accepts, plus any the emulator adds (its own base URL).
-    let audiences: Set<String>
-    /// Paths that stay open: health, the CA certificate, cloud metadata.
-    let openPaths: Set<String>
-    let now: @Sendable () -> Date
+    let verifier: AccessTokenVerifier
+    /// Whether a path stays open: health, the CA certificate, cloud metadata, the sign-in endpoints.
+    let isOpen: @Sendable (String) -> Bool
 
-    public init(extraAudiences: [String] = [], openPaths: Set<String>, now: @escaping @Sendable () -> Date = Date.init) {
-        let standard = [
-            "https://management.azure.com/", "https://management.azure.com",
-            "https://management.core.windows.net/", "https://management.core.windows.net",
-        ]
-        self.audiences = Set((standard + extraAudiences).map { $0.lowercased() })
-        self.openPaths = openPaths
-        self.now = now
+    public init(verifier: AccessTokenVerifier, isOpen: @escaping @Sendable (String) -> Bool) {
+        self.verifier = verifier
+        self.isOpen = isOpen
     }
 
     public func handle(
@@ -30,7 +23,7 @@ public struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        if self.openPaths.contains(request.uri.path) {
+        if self.isOpen(request.uri.path) {
             return try await next(request, context)
         }
         try self.authenticate(request.headers[.authorization])
@@ -53,37 +46,23 @@ public struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
                 description: "The authentication failed because of invalid 'Authorization' header format."
             )
         }
-        let segments = parts[1].split(separator: ".", omittingEmptySubsequences: false)
-        guard segments.count == 3, let claims = Self.decodeClaims(segments[1]), Self.decodeClaims(segments[0]) != nil else {
-            throw Self.invalidToken("The access token is invalid.")
-        }
-        guard let expiry = (claims["exp"] as? NSNumber)?.doubleValue else {
-            throw Self.invalidToken("The access token is missing the 'exp' claim.")
-        }
-        let now = self.now()
-        guard expiry > now.timeIntervalSince1970 else {
+        do {
+            try self.verifier.verify(parts[1])
+        } catch .invalid(let message) {
+            throw Self.invalidToken(message)
+        } catch .expired(let expiry, let now) {
             throw Self.failure(
                 code: "ExpiredAuthenticationToken",
-                message: "The access token expiry UTC time '\(Self.utc(Date(timeIntervalSince1970: expiry)))' is earlier than current UTC time '\(Self.utc(now))'.",
+                message: "The access token expiry UTC time '\(Self.utc(expiry))' is earlier than current UTC time '\(Self.utc(now))'.",
                 description: "The access token is expired."
             )
-        }
-        let audiences: [String] =
-            if let single = claims["aud"] as? String { [single] } else { claims["aud"] as? [String] ?? [] }
-        guard audiences.contains(where: { self.audiences.contains($0.lowercased()) }) else {
+        } catch .wrongAudience(let audience, let accepted) {
             throw Self.failure(
                 code: "InvalidAuthenticationTokenAudience",
-                message: "The access token has been obtained for wrong audience or resource '\(audiences.first ?? "")'. It should exactly match with one of the allowed audiences '\(self.audiences.sorted().joined(separator: "','"))'.",
+                message: "The access token has been obtained for wrong audience or resource '\(audience)'. It should exactly match with one of the allowed audiences '\(accepted.joined(separator: "','"))'.",
                 description: "The access token has been obtained for wrong audience."
             )
         }
-    }
-
-    private static func decodeClaims(_ segment: Substring) -> [String: Any]? {
-        var base64 = segment.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64) else { return nil }
-        return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
     }
 
     private static func invalidToken(_ message: String) -> ARMError {

@@ -24,13 +24,7 @@ struct ARMCall: Sendable {
 
     func serverPath() throws -> ServerPath {
         let subscription = self.parameters["subscriptionId"] ?? ""
-        guard UUID(canonical: subscription) != nil else {
-            throw ARMError(
-                status: .badRequest,
-                code: "InvalidSubscriptionId",
-                message: "The provided subscription identifier '\(subscription)' is malformed or invalid."
-            )
-        }
+        guard UUID(canonical: subscription) != nil else { throw ARMError.invalidSubscriptionID(subscription) }
         return ServerPath(
             subscriptionID: try self.name("subscriptionId", .subscription),
             resourceGroup: try self.name("resourceGroupName", .resourceGroup),
@@ -185,11 +179,12 @@ struct ARMRouteTable: Sendable {
         }
     }
 
-    /// Whether `path` belongs to the ARM namespace this table serves (`/subscriptions/`, without case).
+    /// Whether `path` belongs to the ARM namespace this table serves (`/subscriptions` and below, without case).
     private static func isARMPath(_ path: String) -> Bool {
-        let prefix = "/subscriptions/".utf8
+        let prefix = "/subscriptions".utf8
         let bytes = path.utf8
-        return bytes.count >= prefix.count && zip(prefix, bytes).allSatisfy { $0 == asciiLowercased($1) }
+        guard bytes.count >= prefix.count, zip(prefix, bytes).allSatisfy({ $0 == asciiLowercased($1) }) else { return false }
+        return bytes.count == prefix.count || bytes[bytes.index(bytes.startIndex, offsetBy: prefix.count)] == UInt8(ascii: "/")
     }
 
     /// The route and operation of `method` on `path`; `nil` outside the ARM namespace.

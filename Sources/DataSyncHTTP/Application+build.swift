@@ -3,6 +3,7 @@ import DataSyncEngine
 import DataSyncHandlers
 import DataSyncModel
 import DataSyncStore
+import EmulatorIdentity
 import EmulatorTLS
 import Foundation
 import Hummingbird
@@ -39,7 +40,7 @@ public func buildApplication(
     )
     let server: HTTPServerBuilder = try tls.map { try .tls(http1, tlsConfiguration: $0.configuration) } ?? http1
     return Application(
-        router: parts.router,
+        responder: SingleSlashResponder(wrapping: parts.router.buildResponder()),
         server: server,
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),
@@ -94,6 +95,8 @@ func buildRouter(
         .addRoutes(to: &table)
     OperationResultsController(handler: OperationHandler(environment: environment), responder: responder)
         .addRoutes(to: &table)
+    ResourceManagerController(store: store, location: configuration.location)
+        .addRoutes(to: &table)
 
     let metrics = EmulatorMetrics()
     coordinator.observe { metrics.record($0) }
@@ -109,11 +112,23 @@ func buildRouter(
     router.add(middleware: ARMRouteMatchMiddleware(table: table))
     router.add(middleware: RequestRecordingMiddleware(classify: { _, context in context.armRoute?.operation }, observers: observers))
     router.add(middleware: ARMRequestMiddleware())
-    if configuration.authentication == .token {
+    let signingKeys = try SigningKeyStore(directory: configuration.dataDirectory?.appendingPathComponent("identity"))
+    router.add(
+        middleware: SignInMiddleware(
+            issuer: TokenIssuer(keys: signingKeys, clients: configuration.clients),
+            scheme: configuration.scheme,
+            port: configuration.port
+        )
+    )
+    if configuration.authentication != .none {
+        let openPaths: Set<String> = ["/_emulator/health", "/_emulator/ca.pem", "/metadata/endpoints"]
         router.add(
             middleware: BearerTokenMiddleware(
-                extraAudiences: ["\(configuration.scheme)://localhost:\(configuration.port)/", "\(configuration.scheme)://127.0.0.1:\(configuration.port)/"],
-                openPaths: ["/_emulator/health", "/_emulator/ca.pem", "/metadata/endpoints"]
+                verifier: AccessTokenVerifier(
+                    keys: configuration.authentication == .token ? signingKeys : nil,
+                    extraAudiences: ["\(configuration.scheme)://localhost:\(configuration.port)/", "\(configuration.scheme)://127.0.0.1:\(configuration.port)/"]
+                ),
+                isOpen: { openPaths.contains($0) }
             )
         )
     }

@@ -2,22 +2,30 @@ import ARMConventions
 import Foundation
 import Hummingbird
 
-/// `GET /metadata/endpoints`: the cloud description Azure clients read, with the resource manager
-/// pointing at the emulator, so `Add-AzEnvironment -ARMEndpoint` and `az cloud register` can target it.
+/// `GET /metadata/endpoints`: the cloud description Azure clients read, with the resource manager and the
+/// login endpoint both pointing at the emulator, so `az cloud register --endpoint-resource-manager` and
+/// `Add-AzEnvironment -ARMEndpoint` can target it and then sign in offline.
+///
+/// The shape follows the public cloud's per api-version: from 2022-09-01 one named object (what az 2.91
+/// asks for), from 2019-05-01 a list of clouds, before that one object without a name.
 struct CloudMetadataController: Sendable {
     let scheme: String
     let port: Int
 
+    private static let listSince = APIVersion("2019-05-01")!
+    private static let singleNamedSince = APIVersion("2022-09-01")!
+
     func addRoutes(to router: Router<EmulatorRequestContext>) {
         router.get("metadata/endpoints") { request, _ in
-            let host = request.head.authority ?? "127.0.0.1:\(self.port)"
-            let base = "\(self.scheme)://\(host)/"
+            let base = requestBaseURL(request, scheme: self.scheme, port: self.port) + "/"
             let version = queryParameter("api-version", in: request).flatMap(APIVersion.init)
-            // From 2019-05-01 the document is a list of clouds; before, one object without a name.
-            if let version, version >= APIVersion("2019-05-01")! {
-                return jsonResponse(.ok, .array([self.cloud(base: base, named: true)]))
+            guard let version, version >= Self.listSince else {
+                return jsonResponse(.ok, self.cloud(base: base, named: false))
             }
-            return jsonResponse(.ok, self.cloud(base: base, named: false))
+            if version >= Self.singleNamedSince {
+                return jsonResponse(.ok, self.cloud(base: base, named: true))
+            }
+            return jsonResponse(.ok, .array([self.cloud(base: base, named: true)]))
         }
     }
 
@@ -31,8 +39,9 @@ struct CloudMetadataController: Sendable {
         object.set("graph", .string("https://graph.windows.net/"))
         object.set("resourceManager", .string(base))
         object.set("sqlManagement", .string(base))
+        // az asks for tokens for audiences[0] (+ "/.default"), and signs in at loginEndpoint/{tenant}.
         object.set("authentication", .object([
-            "loginEndpoint": .string("https://login.microsoftonline.com/"),
+            "loginEndpoint": .string(base),
             "audiences": .array([.string("https://management.core.windows.net/"), .string("https://management.azure.com/")]),
             "tenant": .string("common"),
             "identityProvider": .string("AAD"),
@@ -45,4 +54,10 @@ struct CloudMetadataController: Sendable {
         ]))
         return .object(object)
     }
+}
+
+/// The emulator's URL as the client addressed it (`https://127.0.0.1:10880`, no trailing slash): the
+/// scheme the listener serves and the request's Host (which the edge has already allowed).
+func requestBaseURL(_ request: Request, scheme: String, port: Int) -> String {
+    "\(scheme)://\(request.head.authority ?? "127.0.0.1:\(port)")"
 }

@@ -1,4 +1,5 @@
 import ARMConventions
+import EmulatorIdentity
 import Foundation
 import Logging
 
@@ -24,6 +25,8 @@ public struct EmulatorConfiguration: Sendable {
     public var logLevel: Logger.Level
     public var transportSecurity: TransportSecurity
     public var authentication: AuthenticationMode
+    /// The client credentials the token endpoint accepts (`--client ID:SECRET`); by default any.
+    public var clients: ClientCredentials
     /// Emulated databases mapped to existing SQLite files (`--database SERVER/DB=PATH`).
     public var databaseFiles: [DatabaseFile]
     /// How long a connection may take to deliver a whole request, in seconds.
@@ -45,6 +48,7 @@ public struct EmulatorConfiguration: Sendable {
         logLevel: Logger.Level = .info,
         transportSecurity: TransportSecurity = .plain,
         authentication: AuthenticationMode = .none,
+        clients: ClientCredentials = .any,
         databaseFiles: [DatabaseFile] = [],
         requestTimeout: TimeInterval = 30,
         repair: Bool = false,
@@ -61,6 +65,7 @@ public struct EmulatorConfiguration: Sendable {
         self.logLevel = logLevel
         self.transportSecurity = transportSecurity
         self.authentication = authentication
+        self.clients = clients
         self.databaseFiles = databaseFiles
         self.requestTimeout = requestTimeout
         self.repair = repair
@@ -84,12 +89,15 @@ public enum TransportSecurity: Sendable {
     case certificateFiles(certificate: URL, key: URL)
 }
 
-/// Whether ARM requests must carry a bearer token.
+/// Whether ARM requests must carry a bearer token, and how much of it is checked.
 public enum AuthenticationMode: String, Sendable, CaseIterable {
     /// Requests are accepted with or without a token.
     case none
-    /// Requests need `Authorization: Bearer <JWT>` with an unexpired token for the management audience.
+    /// Requests need `Authorization: Bearer <JWT>` with a token the emulator's own token endpoint signed,
+    /// unexpired, for the management audience.
     case token
+    /// As ``token``, but the signature is not checked: for users who bring tokens of their own.
+    case tokenUnsigned = "token-unsigned"
 }
 
 /// The emulator's version, reported by `/_emulator/health`.

@@ -14,6 +14,27 @@ enum ServedAPIVersions {
     /// 2019-06-01-preview has no sync agent contract.
     static let syncAgents = all.filter { $0.rawValue != "2019-06-01-preview" }
 
+    /// The Microsoft.Resources versions of the subscription reads the Azure CLI signs in with.
+    static let subscriptions: [APIVersion] = [
+        "2014-04-01-preview", "2015-01-01", "2016-06-01", "2018-06-01", "2019-06-01", "2019-11-01", "2020-01-01",
+        "2021-01-01", "2022-12-01",
+    ].map { APIVersion($0)! }
+
+    /// The Microsoft.Resources versions of the resource group and provider reads (`az resource`).
+    static let resources: [APIVersion] = [
+        "2014-04-01", "2015-01-01", "2016-02-01", "2016-09-01", "2017-05-10", "2018-05-01", "2019-05-01",
+        "2019-07-01", "2019-10-01", "2020-06-01", "2020-10-01", "2021-01-01", "2021-04-01", "2022-09-01",
+        "2023-07-01", "2024-03-01", "2024-07-01", "2024-11-01", "2025-03-01", "2025-04-01",
+    ].map { APIVersion($0)! }
+
+    /// The parent types of the Data Sync resources, as the `Microsoft.Sql` provider lists them: `az resource`
+    /// takes a child's api-version from its top-level parent's entry (`servers`), so they carry the versions
+    /// of the Data Sync types beneath them. The emulator serves no servers or databases themselves.
+    static let parentTypes: [(type: String, versions: [APIVersion])] = [
+        ("Microsoft.Sql/servers", all),
+        ("Microsoft.Sql/servers/databases", all),
+    ]
+
     /// The versions for each resource type, as `/_emulator/api-versions` reports them.
     static let byResourceType: [(type: String, versions: [APIVersion])] = [
         ("Microsoft.Sql/servers/databases/syncGroups", all),

@@ -11,6 +11,11 @@ extension StoreReader {
             .map { try self.decode(SyncMember.self, $0) }
     }
 
+    /// The subscriptions that hold a resource, lowercased, in the order they were first used.
+    public func subscriptionKeys() throws -> [String] {
+        try String.fetchAll(self.db, sql: "SELECT subscriptionKey FROM resource GROUP BY subscriptionKey ORDER BY MIN(seq)")
+    }
+
     /// Every agent in the emulator, oldest first.
     public func allAgents() throws -> [SyncAgent] {
         try Data.fetchAll(self.db, sql: "SELECT body FROM resource WHERE type = ? ORDER BY seq", arguments: [ResourceTable.agent.rawValue])

@@ -2,6 +2,7 @@ import ArgumentParser
 import ARMConventions
 import DataSyncHTTP
 import DataSyncStore
+import EmulatorIdentity
 import EmulatorTLS
 import Foundation
 import Hummingbird
@@ -98,8 +99,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Another name (DNS or IP) the --https certificate covers; repeatable.")
     var tlsName: [String] = []
 
-    @Option(help: "none: tokens optional; token: ARM requests need a bearer JWT for the management audience.")
+    @Option(help: "none: tokens optional; token: ARM requests need a bearer token the emulator signed (its token endpoint); token-unsigned: any unexpired JWT for the management audience.")
     var auth = AuthenticationMode.none
+
+    @Option(help: "A client the token endpoint accepts, as ID:SECRET; repeatable. Without it, any id and secret.")
+    var client: [String] = []
 
     @Option(help: "Map an emulated database to an existing SQLite file: SERVER/DB=PATH; repeatable.")
     var database: [String] = []
@@ -120,6 +124,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard self.requestTimeout > 0 else { throw ValidationError("--request-timeout must be positive.") }
         guard (self.cert == nil) == (self.key == nil) else { throw ValidationError("--cert and --key go together.") }
         guard !(self.https && self.cert != nil) else { throw ValidationError("Use either --https or --cert/--key.") }
+        for credential in self.client where ClientCredentials.pair(argument: credential) == nil {
+            throw ValidationError("--client takes ID:SECRET, both non-empty.")
+        }
         for mapping in self.database where DatabaseFile(argument: mapping) == nil {
             throw ValidationError("--database takes SERVER/DB=PATH; got '\(mapping)'.")
         }
@@ -145,6 +152,7 @@ struct ServeCommand: AsyncParsableCommand {
             logLevel: self.logLevel,
             transportSecurity: self.transportSecurity,
             authentication: self.auth,
+            clients: ClientCredentials(self.client.compactMap(ClientCredentials.pair(argument:))),
             databaseFiles: self.database.compactMap(DatabaseFile.init(argument:)),
             requestTimeout: self.requestTimeout,
             repair: self.repair,
@@ -186,7 +194,7 @@ enum EnvironmentFlags {
     /// The options and flags of `serve`, and of `ca`.
     static let serveNames = [
         "host", "port", "data-dir", "retry-after", "operation-delay", "lro-style", "api-version-policy", "location",
-        "log-level", "cert", "key", "tls-name", "auth", "database", "request-timeout", "in-memory", "https", "repair", "log-requests",
+        "log-level", "cert", "key", "tls-name", "auth", "client", "database", "request-timeout", "in-memory", "https", "repair", "log-requests",
     ]
     static let authorityNames = ["data-dir"]
     /// The options of `env`.

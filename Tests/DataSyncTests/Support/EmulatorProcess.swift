@@ -78,13 +78,18 @@ final class EmulatorProcess: @unchecked Sendable {
     }
 
     /// Sends one request and returns status, headers and body text.
-    func send(_ method: String, _ pathOrURL: String, body: String? = nil) async throws -> (status: Int, headers: [String: String], text: String) {
+    func send(
+        _ method: String,
+        _ pathOrURL: String,
+        body: String? = nil,
+        contentType: String = "application/json"
+    ) async throws -> (status: Int, headers: [String: String], text: String) {
         let url = URL(string: pathOrURL.hasPrefix("http") ? pathOrURL : self.baseURL + pathOrURL)!
         var request = URLRequest(url: url)
         request.httpMethod = method
         if let body {
             request.httpBody = Data(body.utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.setValue(contentType, forHTTPHeaderField: "Content-Type")
         }
         let (data, response) = try await URLSession.shared.data(for: request)
         let http = response as! HTTPURLResponse
