@@ -12,11 +12,15 @@
 #      1,000 changes across 3 members; baselines: plain SQLite bulk insert, and the same insert into a
 #      table with the emulator's tracking triggers
 #   5. memory: peak RSS idle and under the 64-connection load; state file size per 1,000 resources
+#   6. request bodies: a 4 MiB `[0,0,…]` body, parsed and refused (request time; baseline: a 4 MiB body
+#      holding one JSON string), and /_emulator/health latency while 8 such bodies arrive at once
+#      (baseline: health alone)
 #
-# Usage: scripts/bench.sh [--quick] [--profile] [--skip-build] | --summarize RESULTS.jsonl
+# Usage: scripts/bench.sh [--quick] [--profile] [--skip-build] [--only bodies] | --summarize RESULTS.jsonl
 #   --quick       fewer and shorter runs (well under 3 minutes after the build); still prints the table
 #   --profile     also records perf profiles (emulator under GET and PUT load, bench-sync's initial sync)
 #   --skip-build  use the release products already in the scratch path
+#   --only bodies run section 6 alone (then the table has that section and its targets only)
 #   --summarize F print the report's tables again from the JSON lines of an earlier run
 # Environment:
 #   BENCH_SCRATCH_PATH  SwiftPM scratch path (default <repo>/.build-bench)
@@ -37,6 +41,7 @@ quick=0
 profile=0
 build=1
 summarize_file=""
+only=""
 while [[ $# -gt 0 ]]; do
     argument="$1"
     shift
@@ -46,6 +51,11 @@ while [[ $# -gt 0 ]]; do
             shift
             ;;
         --quick) quick=1 ;;
+        --only)
+            only="${1:?--only needs a section name (bodies)}"
+            shift
+            [[ "$only" == "bodies" ]] || { echo "bench: --only knows 'bodies' only" >&2; exit 2; }
+            ;;
         --profile) profile=1 ;;
         --skip-build) build=0 ;;
         -h | --help)
@@ -265,6 +275,67 @@ def cmd_pending(args):
     print(path)
 
 
+def cmd_bodies(args):
+    """Section 6: 4 MiB bodies to the query endpoint (a JSON endpoint that parses, then refuses a non-object)."""
+    path = "/_emulator/databases/bench-server/bench-db/query"
+    size = 4 * 1024 * 1024
+    array = b"[" + b"0," * (size // 2 - 1) + b"0]"
+    string = b'"' + b"0" * (size - 2) + b'"'
+
+    def post(connection, body):
+        connection.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 400, response.status
+
+    with open(args.results, "a") as out:
+        connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=120)
+        for run in range(args.runs + 1):  # run 0 warms up and is not recorded
+            for case, body in (("string", string), ("array", array)):
+                started = time.perf_counter()
+                post(connection, body)
+                if run > 0:
+                    out.write(json.dumps({"section": "bodies", "case": case, "run": run,
+                                          "ms": round((time.perf_counter() - started) * 1000, 3)}) + "\n")
+
+        def health_latencies(seconds):
+            client = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
+            latencies = []
+            deadline = time.perf_counter() + seconds
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                client.request("GET", "/_emulator/health")
+                response = client.getresponse()
+                response.read()
+                latencies.append((time.perf_counter() - started) * 1000)
+            return latencies
+
+        def p99(values):
+            values = sorted(values)
+            return values[min(len(values) - 1, int(len(values) * 0.99))]
+
+        alone = health_latencies(args.seconds)
+        stop_flag = threading.Event()
+        sent = [0]
+
+        def sender():
+            connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=120)
+            while not stop_flag.is_set():
+                post(connection, array)
+                sent[0] += 1
+
+        senders = [threading.Thread(target=sender) for _ in range(8)]
+        for t in senders: t.start()
+        time.sleep(0.2)
+        loaded = health_latencies(args.seconds)
+        stop_flag.set()
+        for t in senders: t.join()
+        out.write(json.dumps({"section": "bodies-health", "case": "alone", "p50_ms": round(statistics.median(alone), 3),
+                              "p99_ms": round(p99(alone), 3), "n": len(alone)}) + "\n")
+        out.write(json.dumps({"section": "bodies-health", "case": "8 bodies", "p50_ms": round(statistics.median(loaded), 3),
+                              "p99_ms": round(p99(loaded), 3), "n": len(loaded), "bodies": sent[0]}) + "\n")
+
+
 def cmd_write_bodies(args):
     with open(args.member, "w") as f:
         json.dump(MEMBER_BODY, f)
@@ -465,6 +536,31 @@ def cmd_summarize(args):
               + f". Populating it over HTTP (8 clients, --lro-style sync) took {r['populate_s']:.1f} s.")
             w("")
 
+    # Request bodies
+    parsed = [r for r in rows if r.get("section") == "bodies"]
+    health = {r["case"]: r for r in rows if r.get("section") == "bodies-health"}
+    if parsed or health:
+        w("### 6. Request bodies (4 MiB to the query endpoint, parsed and refused with 400)")
+        w("")
+        w("| case | ms per request (upload, parse, answer) |")
+        w("|---|---|")
+        s_string = stats([r["ms"] for r in parsed if r["case"] == "string"])
+        s_array = stats([r["ms"] for r in parsed if r["case"] == "array"])
+        w(f"| baseline: one JSON string of 4 MiB | {cell(s_string)} |")
+        w(f"| `[0,0,…]`: 2,097,152 numbers | {cell(s_array)} |")
+        w("")
+        if health:
+            w("| /_emulator/health | p50 ms | p99 ms | requests |")
+            w("|---|---|---|---|")
+            for case, label in (("alone", "alone (baseline)"), ("8 bodies", "while 8 clients send `[0,0,…]` bodies back to back")):
+                r = health.get(case)
+                if r:
+                    extra = f" ({r['bodies']} bodies sent)" if "bodies" in r else ""
+                    w(f"| {label} | {fmt(r['p50_ms'], 2)} | {fmt(r['p99_ms'], 2)} | {r['n']}{extra} |")
+            w("")
+        targets["parse"] = s_array
+        targets["health8"] = health.get("8 bodies")
+
     # Targets
     w("### Targets")
     w("")
@@ -484,6 +580,12 @@ def cmd_summarize(args):
         w(f"| initial sync ≥ 100,000 rows/s and ≥ 40% of the tracking-trigger insert ({n:,} rows) | {cell(si, 0)} rows/s, {rfmt(r, True)} | {verdict(None if si is None or r is None else si['median'] >= 100_000 and r >= 0.4)} |")
     ic = targets.get("incremental")
     w(f"| incremental sync of 1,000 changes < 100 ms engine time | {cell(ic)} ms | {verdict(None if ic is None else ic['median'] < 100)} |")
+    pa = targets.get("parse")
+    if pa is not None:
+        w(f"| a 4 MiB `[0,0,…]` body parsed < 100 ms (request time) | {cell(pa)} ms | {verdict(pa['median'] < 100)} |")
+    h8 = targets.get("health8")
+    if h8 is not None:
+        w(f"| /_emulator/health p99 < 50 ms while 8 such bodies arrive | {fmt(h8['p99_ms'], 2)} ms | {verdict(h8['p99_ms'] < 50)} |")
     idle = targets.get("idle")
     w(f"| idle RSS < 40 MB (peak RSS, VmHWM, after start on an empty data dir) | {fmt(idle)} MiB | {verdict(None if idle is None else idle * 1.048576 < 40)} |")
     print("\n".join(out))
@@ -496,10 +598,11 @@ p = sub.add_parser("populate"); p.add_argument("--port", type=int); p.add_argume
 p = sub.add_parser("fixture"); p.add_argument("--port", type=int); p.add_argument("--group"); p.add_argument("--members", type=int); p.add_argument("--prefix")
 p = sub.add_parser("pending"); p.add_argument("--port", type=int)
 p = sub.add_parser("bodies"); p.add_argument("--member")
+p = sub.add_parser("parse-bodies"); p.add_argument("--port", type=int); p.add_argument("--results"); p.add_argument("--runs", type=int); p.add_argument("--seconds", type=float)
 p = sub.add_parser("summarize"); p.add_argument("--results")
 args = parser.parse_args()
 {"coldstart": cmd_coldstart, "populate": cmd_populate, "fixture": cmd_fixture,
- "pending": cmd_pending, "bodies": cmd_write_bodies, "summarize": cmd_summarize}[args.cmd](args)
+ "pending": cmd_pending, "bodies": cmd_write_bodies, "parse-bodies": cmd_bodies, "summarize": cmd_summarize}[args.cmd](args)
 PYTHON
 
 helper() { "$python" "$helper" "$@"; }
@@ -587,6 +690,52 @@ profile_report() {
 
 started_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 log "mode $mode; work dir $work"
+
+# write_table: the run's meta line, then the Markdown table on stdout and in BENCH_OUT.
+write_table() {
+    meta="$work/meta.json"
+    cat >"$meta" <<EOF
+{"section":"meta","mode":"$mode","cold_runs":$cold_runs,"wrk_seconds":$wrk_seconds,"wrk_runs":$wrk_runs,
+ "load_names":{"hello":"bench-hello GET /hello (baseline)","get-group":"GET sync group","list-100-members":"GET list of 100 members",
+   "put-sync":"PUT member, changed each time (group of 10), --lro-style sync (answer after commit)","put-async+poll":"PUT member, changed each time (group of 10) + poll, --lro-style async","poll-202":"GET of a pending operation (202)"}}
+EOF
+    { tr -d '\n' <"$meta"; echo; } >>"$results"
+    finished_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    mkdir -p "$out_dir"
+    stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+    table="$out_dir/bench-$stamp.md"
+    {
+        echo "## datasync-emulator benchmarks ($mode)"
+        echo
+        echo "- Date: $started_at to $finished_at"
+        echo "- Command: \`$command_line\`"
+        echo "- Commit: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$repo" diff --quiet 2>/dev/null || echo ' (with local changes)')"
+        echo "- Machine: $(nproc) CPUs, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1), $(free -h | awk '/^Mem:/ {print $2}') RAM, $(uname -sr); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+        echo "- Work dir filesystem: $(df -T "$work" | awk 'NR == 2 {print $2}')"
+        echo
+        helper summarize --results "$results"
+    } >"$table"
+    cp "$results" "$out_dir/bench-$stamp.jsonl"
+    cat "$table"
+    log "written: $table and $out_dir/bench-$stamp.jsonl"
+}
+
+# --- 6. Request bodies (run last, or alone with --only bodies) -----------------------------------------
+
+bench_bodies() {
+    local runs=5 seconds=3
+    if [[ $quick -eq 1 ]]; then runs=2 seconds=1; fi
+    log "request bodies: $runs run(s) of 4 MiB bodies; health latency for $seconds s alone and under 8 senders"
+    start_server bodies "$emulator" --port 0 --in-memory --log-level warning
+    helper parse-bodies --port "$server_port" --results "$results" --runs "$runs" --seconds "$seconds"
+    stop_pid "$server_pid"
+}
+
+if [[ "$only" == "bodies" ]]; then
+    bench_bodies
+    write_table
+    exit 0
+fi
 
 # --- Populated data dir and state size ----------------------------------------------------------
 
@@ -774,30 +923,5 @@ if [[ $profile -eq 1 ]]; then
     profile_report "$work/perf-sync.data" "$out_dir/profile-sync.txt"
 fi
 
-# --- The table ------------------------------------------------------------------------------------
-
-meta="$work/meta.json"
-cat >"$meta" <<EOF
-{"section":"meta","mode":"$mode","cold_runs":$cold_runs,"wrk_seconds":$wrk_seconds,"wrk_runs":$wrk_runs,
- "load_names":{"hello":"bench-hello GET /hello (baseline)","get-group":"GET sync group","list-100-members":"GET list of 100 members",
-   "put-sync":"PUT member, changed each time (group of 10), --lro-style sync (answer after commit)","put-async+poll":"PUT member, changed each time (group of 10) + poll, --lro-style async","poll-202":"GET of a pending operation (202)"}}
-EOF
-{ tr -d '\n' <"$meta"; echo; } >>"$results"
-finished_at="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-mkdir -p "$out_dir"
-stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-table="$out_dir/bench-$stamp.md"
-{
-    echo "## datasync-emulator benchmarks ($mode)"
-    echo
-    echo "- Date: $started_at to $finished_at"
-    echo "- Command: \`$command_line\`"
-    echo "- Commit: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$repo" diff --quiet 2>/dev/null || echo ' (with local changes)')"
-    echo "- Machine: $(nproc) CPUs, $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1), $(free -h | awk '/^Mem:/ {print $2}') RAM, $(uname -sr); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "- Work dir filesystem: $(df -T "$work" | awk 'NR == 2 {print $2}')"
-    echo
-    helper summarize --results "$results"
-} >"$table"
-cp "$results" "$out_dir/bench-$stamp.jsonl"
-cat "$table"
-log "written: $table and $out_dir/bench-$stamp.jsonl"
+bench_bodies
+write_table

@@ -67,7 +67,9 @@ public enum APIVersionPolicy: String, Sendable, CaseIterable {
             }
             return (nearest, "api-version '\(requested)' is not known; served as '\(nearest)'")
         case .any:
-            let served = parsed.flatMap { wanted in sorted.last(where: { $0 < wanted }) } ?? sorted.last!
+            guard let served = parsed.flatMap({ wanted in sorted.last(where: { $0 < wanted }) }) ?? sorted.last else {
+                throw ARMError.invalidAPIVersion(requested, supported: sorted)
+            }
             return (served, "api-version '\(requested)' is not known; served as '\(served)'")
         }
     }

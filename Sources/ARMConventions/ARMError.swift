@@ -88,12 +88,13 @@ extension ARMError {
         message: "The request content size exceeds the maximum size of 4 MB."
     )
 
-    /// A body that is not JSON where JSON is required.
-    public static func unsupportedMediaType(_ contentType: String) -> ARMError {
-        ARMError(
+    /// A body of a type its route does not take (JSON, unless the route says otherwise).
+    public static func unsupportedMediaType(_ contentType: String, accepted: [String] = ["application/json"]) -> ARMError {
+        let list = accepted.map { "'\($0)'" }.joined(separator: ", ")
+        return ARMError(
             status: .unsupportedMediaType,
             code: "UnsupportedMediaType",
-            message: "The content media type '\(contentType)' is not supported. Only 'application/json' is supported."
+            message: "The content media type '\(contentType)' is not supported. Only \(list) \(accepted.count == 1 ? "is" : "are") supported."
         )
     }
 

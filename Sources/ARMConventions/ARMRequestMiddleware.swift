@@ -38,7 +38,8 @@ public struct ARMRequestMiddleware<Context: ARMRequestContext>: RouterMiddleware
         return response
     }
 
-    private static func render(_ error: any Error, request: Request, context: Context) throws -> Response {
+    /// The answer for `error`: its own for HTTP errors, the ARM envelope of `InternalServerError` otherwise.
+    static func render(_ error: any Error, request: Request, context: Context) throws -> Response {
         if let error = error as? HTTPError {
             let armError: ARMError =
                 switch error.status {

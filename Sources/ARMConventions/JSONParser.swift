@@ -1,11 +1,21 @@
 /// A strict RFC 8259 parser that keeps object member order and reports errors the way ARM's
 /// deserializer words them ("… Path 'x', line 1, position 5.").
+///
+/// It runs in time linear in the body: where it is in the document is a stack of keys and indexes, and the
+/// path text is written only for an error.
 struct JSONParser {
     static let maximumDepth = 64
+
+    /// One step of the path to the value being read.
+    private enum PathStep {
+        case key(String)
+        case index(Int)
+    }
 
     let bytes: [UInt8]
     var index = 0
     var depth = 0
+    private var steps: [PathStep] = []
 
     init(bytes: [UInt8]) {
         self.bytes = bytes
@@ -14,15 +24,28 @@ struct JSONParser {
     mutating func parseDocument() throws -> JSONValue {
         if self.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { self.index = 3 }
         self.skipWhitespace()
-        let value = try self.parseValue(path: "")
+        let value = try self.parseValue()
         self.skipWhitespace()
         guard self.index == self.bytes.count else {
-            throw self.error("Additional text encountered after finished reading JSON content", path: "")
+            throw self.error("Additional text encountered after finished reading JSON content")
         }
         return value
     }
 
-    private func error(_ reason: String, path: String) -> JSONParseError {
+    /// The path of the value being read, as Newtonsoft.Json writes it: `properties.schema.tables[0]`.
+    private var path: String {
+        var text = ""
+        for step in self.steps {
+            switch step {
+            case .key(let key): text += text.isEmpty ? key : ".\(key)"
+            case .index(let index): text += "[\(index)]"
+            }
+        }
+        return text
+    }
+
+    private func error(_ reason: String) -> JSONParseError {
+        let path = self.path
         var line = 1
         var position = 0
         for byte in self.bytes[..<min(self.index, self.bytes.count)] {
@@ -37,38 +60,41 @@ struct JSONParser {
     }
 
     private mutating func skipWhitespace() {
-        while self.index < self.bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(self.bytes[self.index]) {
-            self.index += 1
+        while self.index < self.bytes.count {
+            switch self.bytes[self.index] {
+            case 0x20, 0x09, 0x0A, 0x0D: self.index += 1
+            default: return
+            }
         }
     }
 
-    private mutating func parseValue(path: String) throws -> JSONValue {
+    private mutating func parseValue() throws -> JSONValue {
         guard self.index < self.bytes.count else {
-            throw self.error("Unexpected end when reading JSON", path: path)
+            throw self.error("Unexpected end when reading JSON")
         }
         switch self.bytes[self.index] {
-        case UInt8(ascii: "{"): return try self.parseObject(path: path)
-        case UInt8(ascii: "["): return try self.parseArray(path: path)
-        case UInt8(ascii: "\""): return .string(try self.parseString(path: path))
-        case UInt8(ascii: "t"): return try self.parseLiteral("true", .bool(true), path: path)
-        case UInt8(ascii: "f"): return try self.parseLiteral("false", .bool(false), path: path)
-        case UInt8(ascii: "n"): return try self.parseLiteral("null", .null, path: path)
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try self.parseNumber(path: path)
+        case UInt8(ascii: "{"): return try self.parseObject()
+        case UInt8(ascii: "["): return try self.parseArray()
+        case UInt8(ascii: "\""): return .string(try self.parseString())
+        case UInt8(ascii: "t"): return try self.parseLiteral("true", .bool(true))
+        case UInt8(ascii: "f"): return try self.parseLiteral("false", .bool(false))
+        case UInt8(ascii: "n"): return try self.parseLiteral("null", .null)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try self.parseNumber()
         default:
             let character = Character(Unicode.Scalar(self.bytes[self.index]))
-            throw self.error("Unexpected character encountered while parsing value: \(character)", path: path)
+            throw self.error("Unexpected character encountered while parsing value: \(character)")
         }
     }
 
-    private mutating func enter(path: String) throws {
+    private mutating func enter() throws {
         self.depth += 1
         guard self.depth <= Self.maximumDepth else {
-            throw self.error("The reader's MaxDepth of \(Self.maximumDepth) has been exceeded", path: path)
+            throw self.error("The reader's MaxDepth of \(Self.maximumDepth) has been exceeded")
         }
     }
 
-    private mutating func parseObject(path: String) throws -> JSONValue {
-        try self.enter(path: path)
+    private mutating func parseObject() throws -> JSONValue {
+        try self.enter()
         self.index += 1
         var object = JSONObject()
         self.skipWhitespace()
@@ -80,36 +106,38 @@ struct JSONParser {
         while true {
             self.skipWhitespace()
             guard self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "\"") else {
-                throw self.error("Invalid property identifier character", path: path)
+                throw self.error("Invalid property identifier character")
             }
-            let key = try self.parseString(path: path)
-            let memberPath = path.isEmpty ? key : "\(path).\(key)"
+            let key = try self.parseString()
+            self.steps.append(.key(key))
             self.skipWhitespace()
             guard self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: ":") else {
-                throw self.error("Invalid character after parsing property name. Expected ':'", path: memberPath)
+                throw self.error("Invalid character after parsing property name. Expected ':'")
             }
             self.index += 1
             self.skipWhitespace()
-            object.set(key, try self.parseValue(path: memberPath))
+            object.set(key, try self.parseValue())
             self.skipWhitespace()
             guard self.index < self.bytes.count else {
-                throw self.error("Unexpected end when reading JSON", path: memberPath)
+                throw self.error("Unexpected end when reading JSON")
             }
             if self.bytes[self.index] == UInt8(ascii: ",") {
                 self.index += 1
+                self.steps.removeLast()
                 continue
             }
             guard self.bytes[self.index] == UInt8(ascii: "}") else {
-                throw self.error("After parsing a value an unexpected character was encountered", path: memberPath)
+                throw self.error("After parsing a value an unexpected character was encountered")
             }
+            self.steps.removeLast()
             self.index += 1
             self.depth -= 1
             return .object(object)
         }
     }
 
-    private mutating func parseArray(path: String) throws -> JSONValue {
-        try self.enter(path: path)
+    private mutating func parseArray() throws -> JSONValue {
+        try self.enter()
         self.index += 1
         var values: [JSONValue] = []
         self.skipWhitespace()
@@ -120,17 +148,19 @@ struct JSONParser {
         }
         while true {
             self.skipWhitespace()
-            values.append(try self.parseValue(path: "\(path)[\(values.count)]"))
+            self.steps.append(.index(values.count))
+            values.append(try self.parseValue())
+            self.steps.removeLast()
             self.skipWhitespace()
             guard self.index < self.bytes.count else {
-                throw self.error("Unexpected end when reading JSON", path: path)
+                throw self.error("Unexpected end when reading JSON")
             }
             if self.bytes[self.index] == UInt8(ascii: ",") {
                 self.index += 1
                 continue
             }
             guard self.bytes[self.index] == UInt8(ascii: "]") else {
-                throw self.error("After parsing a value an unexpected character was encountered", path: path)
+                throw self.error("After parsing a value an unexpected character was encountered")
             }
             self.index += 1
             self.depth -= 1
@@ -138,18 +168,19 @@ struct JSONParser {
         }
     }
 
-    private mutating func parseLiteral(_ literal: String, _ value: JSONValue, path: String) throws -> JSONValue {
-        let expected = Array(literal.utf8)
-        guard self.bytes.count - self.index >= expected.count,
-            Array(self.bytes[self.index..<(self.index + expected.count)]) == expected
-        else {
-            throw self.error("Unexpected character encountered while parsing value", path: path)
+    private mutating func parseLiteral(_ literal: StaticString, _ value: JSONValue) throws -> JSONValue {
+        let count = literal.utf8CodeUnitCount
+        let matches = literal.withUTF8Buffer { expected in
+            self.bytes.count - self.index >= count && expected.indices.allSatisfy { self.bytes[self.index + $0] == expected[$0] }
         }
-        self.index += expected.count
+        guard matches else {
+            throw self.error("Unexpected character encountered while parsing value")
+        }
+        self.index += count
         return value
     }
 
-    private mutating func parseNumber(path: String) throws -> JSONValue {
+    private mutating func parseNumber() throws -> JSONValue {
         let start = self.index
         var isInteger = true
         if self.bytes[self.index] == UInt8(ascii: "-") { self.index += 1 }
@@ -161,14 +192,14 @@ struct JSONParser {
             return self.index - begin
         }
         let integerDigits = digits()
-        guard integerDigits > 0 else { throw self.error("Input string is not a valid number", path: path) }
+        guard integerDigits > 0 else { throw self.error("Input string is not a valid number") }
         if integerDigits > 1, self.bytes[self.index - integerDigits] == UInt8(ascii: "0") {
-            throw self.error("Input string is not a valid number", path: path)
+            throw self.error("Input string is not a valid number")
         }
         if self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: ".") {
             isInteger = false
             self.index += 1
-            guard digits() > 0 else { throw self.error("Input string is not a valid number", path: path) }
+            guard digits() > 0 else { throw self.error("Input string is not a valid number") }
         }
         if self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "e") || self.bytes[self.index] == UInt8(ascii: "E") {
             isInteger = false
@@ -176,24 +207,40 @@ struct JSONParser {
             if self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "+") || self.bytes[self.index] == UInt8(ascii: "-") {
                 self.index += 1
             }
-            guard digits() > 0 else { throw self.error("Input string is not a valid number", path: path) }
+            guard digits() > 0 else { throw self.error("Input string is not a valid number") }
         }
+        if isInteger, let value = self.integer(start..<self.index) { return .integer(value) }
         let text = String(decoding: self.bytes[start..<self.index], as: UTF8.self)
-        if isInteger, let value = Int64(text) { return .integer(value) }
         guard let value = Double(text), value.isFinite else {
-            throw self.error("Input string '\(text)' is not a valid number", path: path)
+            throw self.error("Input string '\(text)' is not a valid number")
         }
         return .double(value)
     }
 
-    private mutating func parseString(path: String) throws -> String {
+    /// The integer the bytes in `range` spell (`-`? digits), read without making a string; `nil` past `Int64`.
+    private func integer(_ range: Range<Int>) -> Int64? {
+        var digits = range
+        let negative = self.bytes[range.lowerBound] == UInt8(ascii: "-")
+        if negative { digits = (range.lowerBound + 1)..<range.upperBound }
+        var value: Int64 = 0
+        for index in digits {
+            let digit = Int64(self.bytes[index] &- UInt8(ascii: "0"))
+            let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflowB) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+            guard !overflowA, !overflowB else { return nil }
+            value = next
+        }
+        return value
+    }
+
+    private mutating func parseString() throws -> String {
         self.index += 1
         var scalars = String.UnicodeScalarView()
         var chunkStart = self.index
         func flush(_ parser: JSONParser, upTo end: Int) throws {
             guard chunkStart < end else { return }
             guard let text = String(validating: parser.bytes[chunkStart..<end], as: UTF8.self) else {
-                throw parser.error("Invalid UTF-8 in string", path: path)
+                throw parser.error("Invalid UTF-8 in string")
             }
             scalars.append(contentsOf: text.unicodeScalars)
         }
@@ -220,39 +267,39 @@ struct JSONParser {
                 case UInt8(ascii: "r"): scalars.append("\r")
                 case UInt8(ascii: "t"): scalars.append("\t")
                 case UInt8(ascii: "u"):
-                    var code = try self.hex4(path: path)
+                    var code = try self.hex4()
                     if (0xD800..<0xDC00).contains(code) {
                         guard self.index + 1 < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "\\"),
                             self.bytes[self.index + 1] == UInt8(ascii: "u")
-                        else { throw self.error("Invalid Unicode surrogate pair", path: path) }
+                        else { throw self.error("Invalid Unicode surrogate pair") }
                         self.index += 2
-                        let low = try self.hex4(path: path)
+                        let low = try self.hex4()
                         guard (0xDC00..<0xE000).contains(low) else {
-                            throw self.error("Invalid Unicode surrogate pair", path: path)
+                            throw self.error("Invalid Unicode surrogate pair")
                         }
                         code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                     }
                     guard let scalar = Unicode.Scalar(code) else {
-                        throw self.error("Invalid Unicode escape", path: path)
+                        throw self.error("Invalid Unicode escape")
                     }
                     scalars.append(scalar)
                 default:
-                    throw self.error("Bad JSON escape sequence", path: path)
+                    throw self.error("Bad JSON escape sequence")
                 }
                 chunkStart = self.index
             case 0x00..<0x20:
-                throw self.error("Unescaped control character in string", path: path)
+                throw self.error("Unescaped control character in string")
             default:
                 self.index += 1
             }
         }
-        throw self.error("Unterminated string. Expected delimiter: \"", path: path)
+        throw self.error("Unterminated string. Expected delimiter: \"")
     }
 
-    private mutating func hex4(path: String) throws -> UInt32 {
+    private mutating func hex4() throws -> UInt32 {
         guard self.index + 4 <= self.bytes.count,
             let value = UInt32(String(decoding: self.bytes[self.index..<(self.index + 4)], as: UTF8.self), radix: 16)
-        else { throw self.error("Invalid Unicode escape", path: path) }
+        else { throw self.error("Invalid Unicode escape") }
         self.index += 4
         return value
     }

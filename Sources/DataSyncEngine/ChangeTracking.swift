@@ -181,7 +181,7 @@ public struct TableDefinition: Sendable, Equatable {
         let columns = try SchemaReader.columns(db, table: table)
         return TableDefinition(
             name: table,
-            declaredTypes: Dictionary(uniqueKeysWithValues: columns.map { ($0.name, $0.declaredType) }),
+            declaredTypes: Dictionary(columns.map { ($0.name, $0.declaredType) }, uniquingKeysWith: { first, _ in first }),
             notNull: Set(columns.filter(\.notNull).map(\.name))
         )
     }

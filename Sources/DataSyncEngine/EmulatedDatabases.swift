@@ -78,7 +78,8 @@ public struct DatabaseKey: Hashable, Sendable, CustomStringConvertible {
     /// - Parameter server: a server name, or an FQDN such as `x.database.windows.net` (meaning `x`).
     /// - Throws: ``EngineError`` for a name that cannot safely become a file name.
     public init(server: String, database: String) throws {
-        let serverName = Self.shortServerName(server)
+        let serverName = ResourceName.composed(Self.shortServerName(server))
+        let database = ResourceName.composed(database)
         for name in [serverName, database] {
             guard ResourceName.isValid(name), name != ".", name != "..", !name.hasPrefix(".") else {
                 throw EngineError("'\(name)' cannot name an emulated database")

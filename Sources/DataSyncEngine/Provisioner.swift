@@ -13,7 +13,8 @@ extension EmulatedDatabases {
     public func provisionHub(_ key: DatabaseKey, scope: String, tables: [SyncTable], now: Date) throws -> [String: TableDefinition] {
         try self.queue(key).write { db in
             try ChangeTracking.provision(db, tables: tables, scope: scope, definitions: [:], now: now)
-            return try Dictionary(uniqueKeysWithValues: tables.map { ($0.name, try TableDefinition.read(db, table: $0.name)) })
+            let definitions = try tables.map { ($0.name, try TableDefinition.read(db, table: $0.name)) }
+            return Dictionary(definitions, uniquingKeysWith: { first, _ in first })
         }
     }
 

@@ -431,11 +431,11 @@ public enum SyncEngine {
     }
 
     private static func describe(_ row: Row, columns: [String]) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: zip(columns, (0..<columns.count).map { Self.text(row[$0] as DatabaseValue) }))
+        Dictionary(zip(columns, (0..<columns.count).map { Self.text(row[$0] as DatabaseValue) }), uniquingKeysWith: { first, _ in first })
     }
 
     private static func describe(_ values: [DatabaseValue], columns: [String]) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: zip(columns, values.map(Self.text)))
+        Dictionary(zip(columns, values.map(Self.text)), uniquingKeysWith: { first, _ in first })
     }
 
     static func text(_ value: DatabaseValue) -> String {

@@ -54,7 +54,8 @@ struct ARMCall: Sendable {
     }
 
     /// The request body as a JSON object; `nil` when the body is empty.
-    /// - Throws: 413 past ARM's limit, 415 for a non-JSON content type, `InvalidRequestContent` for bad JSON.
+    /// - Throws: 413 past ARM's limit, `InvalidRequestContent` for bad JSON. (``LocalOriginMiddleware`` has
+    ///   already refused a body that is not JSON, with 415.)
     func jsonBody() async throws -> JSONObject? {
         let buffer: ByteBuffer
         do {
@@ -63,14 +64,6 @@ struct ARMCall: Sendable {
             throw ARMError.requestTooLarge
         }
         guard buffer.readableBytes > 0 else { return nil }
-        if let contentType = self.request.headers[.contentType] {
-            let mediaType = contentType.split(separator: ";").first.map {
-                $0.trimmingCharacters(in: .whitespaces).lowercased()
-            } ?? ""
-            guard mediaType == "application/json" || mediaType.hasSuffix("+json") || mediaType == "text/json" else {
-                throw ARMError.unsupportedMediaType(contentType)
-            }
-        }
         let data = Data(buffer.readableBytesView)
         guard String(data: data, encoding: .utf8) != nil else {
             throw DataSyncError.invalidRequestContent("The request body is not valid UTF-8.")

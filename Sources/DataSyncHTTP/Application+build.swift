@@ -112,6 +112,7 @@ func buildRouter(
     router.add(middleware: ARMRouteMatchMiddleware(table: table))
     router.add(middleware: RequestRecordingMiddleware(classify: { _, context in context.armRoute?.operation }, observers: observers))
     router.add(middleware: ARMRequestMiddleware())
+    router.add(middleware: LocalOriginMiddleware(policy: configuration.localOriginPolicy))
     let signingKeys = try SigningKeyStore(directory: configuration.dataDirectory?.appendingPathComponent("identity"))
     router.add(
         middleware: SignInMiddleware(

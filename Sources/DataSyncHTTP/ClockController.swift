@@ -23,13 +23,26 @@ struct ClockController: Sendable {
             default:
                 throw DataSyncError.invalidRequestContent("Required property 'seconds' (a number) not found in JSON. Path ''.")
             }
-            guard seconds >= 0, seconds.isFinite else {
-                throw DataSyncError.invalidParameterValue("seconds", "must not be negative: the clock never runs backwards.")
-            }
-            self.clock.advance(by: seconds)
-            await self.coordinator.runDueRounds()
+            try await Self.advance(self.clock, by: seconds, coordinator: self.coordinator)
             return jsonResponse(.ok, self.clockBody())
         }
+    }
+
+    /// Moves `clock` forward by `seconds`, then runs the interval syncs that came due; the control API and
+    /// the dashboard both come here.
+    /// - Throws: `InvalidParameterValue` for a negative or non-finite amount, or one that would take the clock
+    ///   past ``EmulatorClock/latest``, which no date on the wire could then show.
+    static func advance(_ clock: EmulatorClock, by seconds: Double, coordinator: SyncCoordinator) async throws {
+        guard seconds >= 0, seconds.isFinite else {
+            throw DataSyncError.invalidParameterValue("seconds", "must be a number of seconds, zero or more: the clock never runs backwards.")
+        }
+        guard clock.advance(by: seconds) else {
+            throw DataSyncError.invalidParameterValue(
+                "seconds",
+                "would take the clock past \(WireDate.format(EmulatorClock.latest)), the last date the service can show; it is now \(WireDate.format(clock.now))."
+            )
+        }
+        await coordinator.runDueRounds()
     }
 
     private func clockBody() -> JSONValue {

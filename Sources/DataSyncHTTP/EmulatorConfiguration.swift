@@ -35,6 +35,10 @@ public struct EmulatorConfiguration: Sendable {
     public var logRequests: Bool
     /// Move a state file that cannot be opened aside and start empty, instead of refusing to start.
     public var repair: Bool
+    /// Host names answered beyond loopback, the listen address and the TLS names (`--allow-host`).
+    public var allowedHosts: [String] = []
+    /// Origins whose pages may call the emulator from a browser, with CORS (`--allow-origin`).
+    public var allowedOrigins: [String] = []
 
     public init(
         host: String = "127.0.0.1",
@@ -119,5 +123,25 @@ public struct DatabaseFile: Sendable {
         self.server = server
         self.database = database
         self.path = URL(fileURLWithPath: path)
+    }
+}
+
+extension EmulatorConfiguration {
+    /// Who may call the emulator (see ``LocalOriginPolicy``): loopback, the listen address, the TLS names
+    /// and `--allow-host` names; the emulator's own pages and `--allow-origin` origins. Every body is JSON
+    /// except the dashboard's form posts and the OAuth2 token requests (form-encoded, as OAuth2 defines them).
+    var localOriginPolicy: LocalOriginPolicy {
+        var hosts = [self.host] + self.allowedHosts
+        if case .localAuthority(let names) = self.transportSecurity { hosts += names }
+        return LocalOriginPolicy(
+            hosts: hosts,
+            origins: self.allowedOrigins,
+            scheme: self.scheme,
+            bodyRules: [
+                RequestBodyRule("/_emulator/ui/**", accepts: [.json, .form]),
+                RequestBodyRule("/adfs/**", accepts: [.form]),
+                RequestBodyRule("/*/oauth2/**", accepts: [.form]),
+            ]
+        )
     }
 }

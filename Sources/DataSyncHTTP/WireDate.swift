@@ -1,3 +1,4 @@
+import DataSyncModel
 import Foundation
 
 /// ISO 8601 in UTC as the live service writes it: `2018-03-28T00:38:57.397Z`, no fraction when whole.
@@ -5,8 +6,12 @@ import Foundation
 /// It uses the proleptic Gregorian calendar by hand, so `0001-01-01T00:00:00Z` (never synced) and
 /// `9999-12-31T23:59:59.9999999Z` come out exactly.
 enum WireDate {
+    /// Writes `date`; one outside `0001-01-01` to `9999-12-31T23:59:59.999Z` (a state written before the clock
+    /// was bounded) is written as the nearest end of that range, never trapping on the conversion.
     static func format(_ date: Date) -> String {
-        let totalMilliseconds = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        let interval = date.timeIntervalSince1970
+        let bounded = interval.isFinite ? min(max(interval, neverSyncedTime.timeIntervalSince1970), Self.lastMillisecond) : 0
+        let totalMilliseconds = (bounded * 1000).rounded(.down)
         var seconds = Int64((totalMilliseconds / 1000).rounded(.down))
         let milliseconds = Int64(totalMilliseconds) - seconds * 1000
         var days = seconds / 86_400
@@ -110,6 +115,9 @@ enum WireDate {
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
         return Date(timeIntervalSince1970: Double(seconds) + fraction)
     }
+
+    /// The last millisecond of `9999-12-31`.
+    private static let lastMillisecond = EmulatorClock.latest.timeIntervalSince1970 + 0.999
 
     private static func daysInMonth(year: Int64, month: Int64) -> Int64 {
         switch month {

@@ -32,10 +32,18 @@ struct DataPlane: Sendable {
             throw DataSyncError.genericFailure("the hub schema has not been refreshed; call refreshHubSchema first.")
         }
         var tables: [SyncTable] = []
+        var selectedNames = Set<String>()
         for selected in schema.tables {
             let selection = TableSelection(selected, hub: hub)
             guard let table = selection.table, let syncTable = selection.syncTable else {
                 throw DataSyncError.genericFailure("table '\(selection.quotedName)' was not found in the hub schema.")
+            }
+            // `[dbo].[T]`, `dbo.T` and `t` are one table: selecting it twice would provision it twice.
+            guard selectedNames.insert(syncTable.name.lowercased()).inserted else {
+                throw DataSyncError.genericFailure("table '\(table.quotedName)' is selected more than once in the schema.")
+            }
+            guard Set(syncTable.columns.map { $0.lowercased() }).count == syncTable.columns.count else {
+                throw DataSyncError.genericFailure("a column of table '\(table.quotedName)' is selected more than once in the schema.")
             }
             if let errorID = table.errorID {
                 throw DataSyncError.genericFailure("table '\(table.quotedName)' cannot be synced: \(errorID).")

@@ -35,9 +35,20 @@ public final class EmulatorClock: Sendable {
         self.state.withLock { $0.offset }
     }
 
+    /// The last instant the service's dates can hold, `9999-12-31T23:59:59Z` (.NET's `DateTime.MaxValue`,
+    /// to the second). The clock never passes it, so every date it stamps can be written on the wire.
+    public static let latest = Date(timeIntervalSince1970: 253_402_300_799)
+
     /// Moves the clock forward; negative values are ignored because emulated time never runs backwards.
-    public func advance(by seconds: TimeInterval) {
-        guard seconds > 0 else { return }
-        self.state.withLock { $0.offset += seconds }
+    /// - Returns: `false`, leaving the clock as it was, when the move would take it past ``latest``.
+    @discardableResult
+    public func advance(by seconds: TimeInterval) -> Bool {
+        guard seconds > 0 else { return true }
+        return self.state.withLock { state in
+            let now = (state.frozenAt ?? Date()).addingTimeInterval(state.offset)
+            guard seconds.isFinite, seconds <= Self.latest.timeIntervalSince(now) else { return false }
+            state.offset += seconds
+            return true
+        }
     }
 }

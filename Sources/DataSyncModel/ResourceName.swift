@@ -1,10 +1,12 @@
+import Foundation
+
 /// A validated name for a server, database, sync group, sync member or sync agent.
 ///
 /// The live service accepts far more than its error text admits, so the emulator enforces only what keeps
 /// names safe everywhere they travel (URLs, file paths, log lines): 1 to 128 characters, no control
 /// characters, none of `/ \ ? # % & : * < >`, and not `.` or `..`.
 public struct ResourceName: Hashable, Sendable, CustomStringConvertible {
-    /// The name as the client first spelled it.
+    /// The name as the client first spelled it, in Unicode normal form C.
     public let value: String
 
     /// The case-insensitive identity ARM uses for lookups.
@@ -18,10 +20,17 @@ public struct ResourceName: Hashable, Sendable, CustomStringConvertible {
     /// Validates `value` as a name of `kind`.
     /// - Throws: ``DataSyncError`` with the kind's invalid-name code.
     public init(_ value: String, kind: ResourceKind) throws {
+        let value = Self.composed(value)
         guard Self.isValid(value) else {
             throw DataSyncError.invalidName(kind: kind, name: value)
         }
         self.value = value
+    }
+
+    /// `name` in Unicode normal form C. Swift compares `café` composed and decomposed as equal, but SQLite
+    /// and the file system compare bytes; a name is composed once, where it comes in, so all three agree.
+    public static func composed(_ name: String) -> String {
+        name.utf8.allSatisfy { $0 < 0x80 } ? name : name.precomposedStringWithCanonicalMapping
     }
 
     /// Whether `value` meets the rules, without throwing.

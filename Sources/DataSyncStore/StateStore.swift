@@ -162,13 +162,14 @@ public final class StateStore: Sendable {
                             value = try body(StoreWriter(db: db, bodies: self.bodies, changes: changes))
                             return .commit
                         }
-                        return value!
+                        guard let value else { throw WriteNotRun() }
+                        return value
                     }
                     if case .failure(let error) = outcome.result { return .failure(error) }
                     return .success(changes)
                 },
                 finish: { commitError in
-                    continuation.resume(with: commitError.map { .failure($0) } ?? outcome.result!)
+                    continuation.resume(with: commitError.map { .failure($0) } ?? outcome.result ?? .failure(WriteNotRun()))
                 }
             )
             let startsFlush = self.pending.withLock { pending -> Bool in
@@ -238,6 +239,9 @@ private struct WriteJob: Sendable {
 private final class WriteOutcome<T: Sendable>: @unchecked Sendable {
     var result: Result<T, any Error>?
 }
+
+/// A write whose body never ran: it cannot happen, but it answers as an error rather than trapping.
+private struct WriteNotRun: Error {}
 
 /// Why the state could not be opened.
 public enum StateStoreError: Error, CustomStringConvertible {

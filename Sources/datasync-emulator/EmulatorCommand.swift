@@ -117,11 +117,22 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Move a state file that cannot be opened aside (state.sqlite.corrupt-<time>) and start empty.")
     var repair = false
 
+    @Option(help: "Another Host name to answer to, beyond loopback, --host and --tls-name; repeatable (the variable takes a comma-separated list).")
+    var allowHost: [String] = []
+
+    @Option(help: "An origin (scheme://host[:port]) whose pages may call the emulator from a browser, with CORS; repeatable (the variable takes a comma-separated list).")
+    var allowOrigin: [String] = []
+
     func validate() throws {
         guard (0...65535).contains(self.port) else { throw ValidationError("--port must be between 0 and 65535.") }
         guard self.retryAfter >= 0 else { throw ValidationError("--retry-after must not be negative.") }
         guard self.operationDelay >= 0 else { throw ValidationError("--operation-delay must not be negative.") }
         guard self.requestTimeout > 0 else { throw ValidationError("--request-timeout must be positive.") }
+        // Seconds become whole milliseconds and header values: a day is plenty, and nothing past it can overflow.
+        for (flag, seconds) in [("--retry-after", self.retryAfter), ("--operation-delay", self.operationDelay), ("--request-timeout", self.requestTimeout)]
+        where !(seconds <= 86_400) {
+            throw ValidationError("\(flag) must be at most 86400 seconds (a day).")
+        }
         guard (self.cert == nil) == (self.key == nil) else { throw ValidationError("--cert and --key go together.") }
         guard !(self.https && self.cert != nil) else { throw ValidationError("Use either --https or --cert/--key.") }
         for credential in self.client where ClientCredentials.pair(argument: credential) == nil {
@@ -129,6 +140,12 @@ struct ServeCommand: AsyncParsableCommand {
         }
         for mapping in self.database where DatabaseFile(argument: mapping) == nil {
             throw ValidationError("--database takes SERVER/DB=PATH; got '\(mapping)'.")
+        }
+        for name in self.allowHost where LocalOriginPolicy.hostName(ofAuthority: name) == nil {
+            throw ValidationError("--allow-host takes a host name or address, such as emulator or 192.168.1.20; got '\(name)'.")
+        }
+        for origin in self.allowOrigin where LocalOriginPolicy.normalisedOrigin(origin) == nil {
+            throw ValidationError("--allow-origin takes scheme://host[:port], such as http://localhost:3000; got '\(origin)'.")
         }
     }
 
@@ -140,7 +157,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = EmulatorConfiguration(
+        var configuration = EmulatorConfiguration(
             host: self.host,
             port: self.port,
             dataDirectory: self.inMemory ? nil : URL(fileURLWithPath: self.dataDir),
@@ -158,6 +175,8 @@ struct ServeCommand: AsyncParsableCommand {
             repair: self.repair,
             logRequests: self.logRequests
         )
+        configuration.allowedHosts = self.allowHost
+        configuration.allowedOrigins = self.allowOrigin
         LoggingSystem.bootstrap { label in
             DeferredMetadataLogHandler(label: label, level: configuration.logLevel)
         }
@@ -168,6 +187,7 @@ struct ServeCommand: AsyncParsableCommand {
                 metadata: ["dse-host": "\(self.host)"]
             )
         }
+        warnOfUnverifiedTokens(host: self.host, auth: self.auth, logger: logger)
         let application: any ApplicationProtocol
         do {
             application = try buildApplication(configuration) { baseURL in
@@ -189,13 +209,26 @@ extension APIVersionPolicy: ExpressibleByArgument {}
 extension AuthenticationMode: ExpressibleByArgument {}
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
+/// Beyond loopback, `--auth token` is a weaker lock than it looks: it checks a token's shape, expiry and
+/// audience, not its signature, so anyone who can reach the address can write a token that passes.
+func warnOfUnverifiedTokens(host: String, auth: AuthenticationMode, logger: Logger) {
+    guard auth == .token, !LocalOriginPolicy.isLoopbackHost(host) else { return }
+    logger.warning(
+        "Listening beyond loopback with --auth token, whose check does not verify token signatures: anyone who can reach this address can make a token it accepts",
+        metadata: ["dse-host": "\(host)", "dse-auth": "\(auth.rawValue)"]
+    )
+}
+
 /// Turns `DATASYNC_EMULATOR_<FLAG>` variables into arguments, for flags the command line does not give.
 enum EnvironmentFlags {
     /// The options and flags of `serve`, and of `ca`.
     static let serveNames = [
         "host", "port", "data-dir", "retry-after", "operation-delay", "lro-style", "api-version-policy", "location",
         "log-level", "cert", "key", "tls-name", "auth", "client", "database", "request-timeout", "in-memory", "https", "repair", "log-requests",
+        "allow-host", "allow-origin",
     ]
+    /// Repeatable options whose variable holds a comma-separated list, one option per item.
+    static let lists: Set<String> = ["allow-host", "allow-origin"]
     static let authorityNames = ["data-dir"]
     /// The options of `env`.
     static let clientEnvironmentNames = ["url", "data-dir", "ca-file", "format"]
@@ -229,6 +262,10 @@ enum EnvironmentFlags {
             guard let value = variable(name) else { continue }
             if self.flags.contains(name) {
                 if ["1", "true", "yes", "on"].contains(value.lowercased()) { result.append("--\(name)") }
+            } else if self.lists.contains(name) {
+                for item in value.split(separator: ",") where !item.trimmingCharacters(in: .whitespaces).isEmpty {
+                    result += ["--\(name)", item.trimmingCharacters(in: .whitespaces)]
+                }
             } else {
                 result += ["--\(name)", value]
             }

@@ -56,9 +56,9 @@ import Testing
         let metadataURL = try #require(variables["DATASYNC_EMULATOR_METADATA_URL"] as? String)
         let fetched = try self.run(URL(fileURLWithPath: "/usr/bin/curl"), ["-sS", "--max-time", "10", "--cacert", caPath, metadataURL])
         #expect(fetched.status == 0, "\(fetched.error)")
-        let clouds = try #require(try JSONSerialization.jsonObject(with: Data(fetched.output.utf8)) as? [[String: Any]])
-        #expect(clouds.first?["resourceManager"] as? String == emulator.baseURL + "/")
-        #expect(clouds.first?["name"] as? String == "DataSyncEmulator")
+        let cloud = try #require(try JSONSerialization.jsonObject(with: Data(fetched.output.utf8)) as? [String: Any])
+        #expect(cloud["resourceManager"] as? String == emulator.baseURL + "/")
+        #expect(cloud["name"] as? String == "DataSyncEmulator")
 
         let register = try #require(variables["azCloudRegister"] as? [String])
         #expect(Array(register.prefix(5)) == ["az", "cloud", "register", "--name", "DataSyncEmulator"])

@@ -154,8 +154,8 @@ enum DashboardAssets {
               try {
                 const response = await fetch(form.action, {
                   method: "POST",
-                  headers: { Accept: "application/json" },
-                  body: new URLSearchParams(new FormData(form)),
+                  headers: { Accept: "application/json", "Content-Type": "application/json" },
+                  body: JSON.stringify(Object.fromEntries(new FormData(form))),
                 });
                 const body = await response.json();
                 status.textContent = response.ok ? body.message : "Failed: " + (body.error?.message ?? response.status);

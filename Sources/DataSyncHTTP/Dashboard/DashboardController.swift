@@ -73,14 +73,13 @@ struct DashboardController: Sendable {
         }
         router.post("_emulator/ui/clock/advance") { request, _ in
             var request = request
-            let form = try await Self.form(&request)
-            return try await Self.act(request, returnTo: Self.safeReturn(form["returnTo"])) {
-                guard let text = form["seconds"], let seconds = Double(text), seconds >= 0, seconds.isFinite else {
+            let fields = try await Self.fields(&request)
+            return try await Self.act(request, returnTo: Self.safeReturn(fields["returnTo"])) {
+                guard let text = fields["seconds"], let seconds = Double(text) else {
                     throw DataSyncError.invalidParameterValue("seconds", "must be a number of seconds, zero or more.")
                 }
-                self.clock.advance(by: seconds)
-                await self.coordinator.runDueRounds()
-                return "Clock advanced by \(Int(seconds)) s; interval syncs that came due have run."
+                try await ClockController.advance(self.clock, by: seconds, coordinator: self.coordinator)
+                return "Clock advanced by \(text.trimmingCharacters(in: .whitespaces)) s; interval syncs that came due have run."
             }
         }
     }
@@ -115,9 +114,26 @@ struct DashboardController: Sendable {
         return type
     }
 
-    /// The fields of an `application/x-www-form-urlencoded` body.
-    private static func form(_ request: inout Request) async throws -> [String: String] {
+    /// The fields of an action's body: a JSON object, as the page script sends it, or
+    /// `application/x-www-form-urlencoded`, as a form sends it without script. (``LocalOriginMiddleware``
+    /// lets no other type through, and no other origin's form.)
+    private static func fields(_ request: inout Request) async throws -> [String: String] {
         let buffer = try await request.collectBody(upTo: 16 * 1024)
+        if let contentType = request.headers[.contentType], MediaType.json.matches(contentType) {
+            guard let object = try? JSONValue.parse(Data(buffer.readableBytesView)).objectValue else {
+                throw DataSyncError.invalidRequestContent("The body must be a JSON object. Path ''.")
+            }
+            var fields: [String: String] = [:]
+            for (key, value) in object.members {
+                switch value {
+                case .string(let text): fields[key] = text
+                case .integer(let number): fields[key] = String(number)
+                case .double(let number): fields[key] = String(number)
+                default: continue
+                }
+            }
+            return fields
+        }
         var fields: [String: String] = [:]
         for item in String(buffer: buffer).split(separator: "&") {
             let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map { part in
@@ -140,15 +156,9 @@ struct DashboardController: Sendable {
     /// Runs an action: JSON `{"message"}` for the page script (errors as ARM envelopes), or a redirect back to
     /// `returnTo` with the message as a notice for a plain form post.
     ///
-    /// A browser sends `Origin` with every POST; one from another site is refused, so a page elsewhere cannot
-    /// make the reader's browser trigger actions here.
+    /// A browser sends `Origin` with every POST, and ``LocalOriginMiddleware`` refuses one from another site,
+    /// so a page elsewhere cannot make the reader's browser trigger actions here.
     private static func act(_ request: Request, returnTo: String, _ work: () async throws -> String) async throws -> Response {
-        if let origin = request.headers[.origin] {
-            let authority = origin.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init)?.lowercased()
-            guard authority != nil, authority == request.head.authority?.lowercased() else {
-                throw ARMError(status: .forbidden, code: "CrossOriginRequest", message: "Dashboard actions are accepted only from the dashboard itself.")
-            }
-        }
         if request.headers[.accept]?.contains("application/json") == true {
             return jsonResponse(.ok, .object(["message": .string(try await work())]))
         }
