@@ -9,6 +9,9 @@ emulator, `query(server, database, sql, *params)` runs SQL in an emulated databa
 from an empty emulator.
 """
 
+import base64
+import json
+
 import pytest
 from azure.mgmt.sql import models
 from datasync_emulator.pytest_plugin import EmulatorError
@@ -115,3 +118,12 @@ def test_member_changes_flow_back_to_the_hub(sql_client, datasync_emulator, quer
         start_time="2000-01-01T00:00:00Z", end_time="2099-12-31T00:00:00Z", type="All",
     )
     assert any(log.type == "Success" for log in logs)
+
+
+def test_the_credential_signs_in_at_the_emulator(datasync_credential):
+    """The plugin's credential is azure-identity's ClientSecretCredential, signed in at the emulator's own
+    token endpoint, offline: the token is a JWT the emulator signed (RS256)."""
+    token = datasync_credential.get_token("https://management.azure.com/.default").token
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    assert type(datasync_credential).__name__ == "ClientSecretCredential"
+    assert header["alg"] == "RS256"
