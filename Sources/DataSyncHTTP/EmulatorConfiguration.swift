@@ -129,7 +129,8 @@ public struct DatabaseFile: Sendable {
 extension EmulatorConfiguration {
     /// Who may call the emulator (see ``LocalOriginPolicy``): loopback, the listen address, the TLS names
     /// and `--allow-host` names; the emulator's own pages and `--allow-origin` origins. Every body is JSON
-    /// except the dashboard's form posts and the OAuth2 token requests (form-encoded, as OAuth2 defines them).
+    /// except the dashboard's form posts and the OAuth2 token requests (form-encoded, as OAuth2 defines them;
+    /// a JSON body passes through, so that the token endpoint refuses it in OAuth2's own error shape).
     var localOriginPolicy: LocalOriginPolicy {
         var hosts = [self.host] + self.allowedHosts
         if case .localAuthority(let names) = self.transportSecurity { hosts += names }
@@ -139,8 +140,8 @@ extension EmulatorConfiguration {
             scheme: self.scheme,
             bodyRules: [
                 RequestBodyRule("/_emulator/ui/**", accepts: [.json, .form]),
-                RequestBodyRule("/adfs/**", accepts: [.form]),
-                RequestBodyRule("/*/oauth2/**", accepts: [.form]),
+                RequestBodyRule("/adfs/**", accepts: [.json, .form]),
+                RequestBodyRule("/*/oauth2/**", accepts: [.json, .form]),
             ]
         )
     }
