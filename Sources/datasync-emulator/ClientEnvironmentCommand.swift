@@ -19,35 +19,50 @@ struct ClientEnvironmentCommand: ParsableCommand {
         case sh, powershell, dotenv, json
     }
 
+    @OptionGroup var address: EmulatorAddressOptions
+
+    @Option(help: "sh, powershell, dotenv or json.")
+    var format = Format.sh
+
+    func run() throws {
+        let endpoint = try self.address.endpoint()
+        var certificate: String?
+        if endpoint.isSecure {
+            let path = self.address.certificatePath
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw ValidationError(
+                    "No CA certificate at \(path). Pass the emulator's --data-dir, or fetch the CA with "
+                        + "curl -k \(endpoint.base)/_emulator/ca.pem -o ca.pem and pass --ca-file ca.pem."
+                )
+            }
+            certificate = path
+        }
+        print(ClientEnvironment(endpoint: endpoint, certificatePath: certificate).rendered(as: self.format), terminator: "")
+    }
+}
+
+/// Where a running emulator is and which CA verifies it, as `env` and `health` take them.
+struct EmulatorAddressOptions: ParsableArguments {
     @Option(help: "The running emulator's address, as its readiness line shows it.")
     var url = "http://127.0.0.1:10880"
 
     @Option(help: "The emulator's data dir, which holds its CA (tls/ca.pem).")
     var dataDir = "./.datasync-emulator"
 
-    @Option(help: "The CA certificate to trust, instead of the one in --data-dir.")
+    @Option(help: "The CA certificate that verifies an https:// --url, instead of the one in --data-dir.")
     var caFile: String?
 
-    @Option(help: "sh, powershell, dotenv or json.")
-    var format = Format.sh
-
-    func run() throws {
+    func endpoint() throws -> EmulatorEndpoint {
         guard let endpoint = EmulatorEndpoint(self.url) else {
             throw ValidationError("--url takes http(s)://HOST:PORT, as the readiness line shows it; got '\(self.url)'.")
         }
-        var certificate: String?
-        if endpoint.isSecure {
-            let path = self.caFile ?? URL(fileURLWithPath: self.dataDir).appendingPathComponent("tls/ca.pem").path
-            let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-            guard FileManager.default.isReadableFile(atPath: absolute) else {
-                throw ValidationError(
-                    "No CA certificate at \(absolute). Pass the emulator's --data-dir, or fetch the CA with "
-                        + "curl -k \(endpoint.base)/_emulator/ca.pem -o ca.pem and pass --ca-file ca.pem."
-                )
-            }
-            certificate = absolute
-        }
-        print(ClientEnvironment(endpoint: endpoint, certificatePath: certificate).rendered(as: self.format), terminator: "")
+        return endpoint
+    }
+
+    /// --ca-file, else <data-dir>/tls/ca.pem, as an absolute path.
+    var certificatePath: String {
+        let path = self.caFile ?? URL(fileURLWithPath: self.dataDir).appendingPathComponent("tls/ca.pem").path
+        return URL(fileURLWithPath: path).standardizedFileURL.path
     }
 }
 
@@ -55,6 +70,8 @@ struct ClientEnvironmentCommand: ParsableCommand {
 struct EmulatorEndpoint {
     let base: String
     let isSecure: Bool
+    let host: String
+    let port: Int
 
     init?(_ text: String) {
         let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
@@ -64,6 +81,8 @@ struct EmulatorEndpoint {
         else { return nil }
         self.base = trimmed
         self.isSecure = scheme == "https"
+        self.host = host
+        self.port = components.port ?? (self.isSecure ? 443 : 80)
     }
 }
 

@@ -13,33 +13,20 @@ struct HealthCommand: AsyncParsableCommand {
         abstract: "Exit 0 when the emulator at --url answers /_emulator/health with 200 (a container health check)."
     )
 
-    @Option(help: "The running emulator's address, as its readiness line shows it.")
-    var url = "http://127.0.0.1:10880"
-
-    @Option(help: "The emulator's data dir, whose CA (tls/ca.pem) verifies an https:// --url.")
-    var dataDir = "./.datasync-emulator"
-
-    @Option(help: "The CA certificate that verifies an https:// --url, instead of the one in --data-dir.")
-    var caFile: String?
+    @OptionGroup var address: EmulatorAddressOptions
 
     @Option(help: "Seconds to wait for the answer.")
     var timeout = 3.0
 
     func run() async throws {
-        guard let endpoint = EmulatorEndpoint(self.url), let components = URLComponents(string: endpoint.base),
-              let host = components.host
-        else {
-            throw ValidationError("--url takes http(s)://HOST:PORT, as the readiness line shows it; got '\(self.url)'.")
-        }
+        let endpoint = try self.address.endpoint()
         var tls: NIOSSLContext?
         if endpoint.isSecure {
             var configuration = TLSConfiguration.makeClientConfiguration()
-            let authority = self.caFile ?? URL(fileURLWithPath: self.dataDir).appendingPathComponent("tls/ca.pem").path
-            configuration.trustRoots = .file(authority)
+            configuration.trustRoots = .file(self.address.certificatePath)
             tls = try NIOSSLContext(configuration: configuration)
         }
-        let port = components.port ?? (endpoint.isSecure ? 443 : 80)
-        let status = try await Self.fetchStatus(host: host, port: port, tls: tls, timeout: .milliseconds(Int64(self.timeout * 1000)))
+        let status = try await Self.fetchStatus(host: endpoint.host, port: endpoint.port, tls: tls, timeout: .milliseconds(Int64(self.timeout * 1000)))
         guard status == .ok else {
             FileHandle.standardError.write(Data("datasync-emulator health: \(endpoint.base) answered \(status.code)\n".utf8))
             throw ExitCode.failure
