@@ -132,6 +132,11 @@ let package = Package(
                 "EmulatorTLS",
                 "EmulatorIdentity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `health`: the container image's health check, a one-request HTTP(S) client.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -23,7 +23,7 @@
 # contract_fuzz.py); a unit fails on any finding that is not a listed deviation.
 #
 # Settings (environment):
-#   AZURE_SPEC_DIR                 the azure-spec folder (default: ../../shared/azure-spec from this script)
+#   AZURE_SPEC_DIR                 the azure-spec folder (default: fixtures/azure-spec in this repository)
 #   DATASYNC_EMULATOR_BIN          the emulator binary (default: .build/debug/datasync-emulator)
 #   CONTRACT_FUZZ_VENV             the Python venv to use or create (default: ~/.cache/datasync-emulator/venv-fuzz)
 #   PYTHON                         the Python (>= 3.10) that creates the venv (default: python3)
@@ -37,7 +37,7 @@ set -euo pipefail
 
 script_dir="$(cd "$(dirname "$0")" && pwd)"
 repo_root="$(cd "$script_dir/.." && pwd)"
-spec_dir="${AZURE_SPEC_DIR:-$script_dir/../../shared/azure-spec}"
+spec_dir="${AZURE_SPEC_DIR:-$repo_root/fixtures/azure-spec}"
 emulator="${DATASYNC_EMULATOR_BIN:-$repo_root/.build/debug/datasync-emulator}"
 venv="${CONTRACT_FUZZ_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/datasync-emulator/venv-fuzz}"
 requirements="$script_dir/requirements-fuzz.txt"

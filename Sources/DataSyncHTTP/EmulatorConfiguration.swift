@@ -145,7 +145,8 @@ public struct DatabaseFile: Sendable {
 extension EmulatorConfiguration {
     /// Who may call the emulator (see ``LocalOriginPolicy``): loopback, the listen address, the TLS names
     /// and `--allow-host` names; the emulator's own pages and `--allow-origin` origins. Every body is JSON
-    /// except the dashboard's form posts and the OAuth2 token requests, which are forms by the standard.
+    /// except the dashboard's form posts and the OAuth2 token requests (form-encoded, as OAuth2 defines them;
+    /// a JSON body passes through, so that the token endpoint refuses it in OAuth2's own error shape).
     var localOriginPolicy: LocalOriginPolicy {
         var hosts = [self.host] + self.allowedHosts
         if case .localAuthority(let names) = self.transportSecurity { hosts += names }

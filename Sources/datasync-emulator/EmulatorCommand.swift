@@ -13,7 +13,7 @@ import Logging
 struct Launcher {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        let names = arguments.first == "ca" ? EnvironmentFlags.authorityNames : EnvironmentFlags.serveNames
+        let names = EnvironmentFlags.names(ofSubcommand: arguments.first)
         await EmulatorCommand.main(arguments + EnvironmentFlags.arguments(names, notIn: arguments))
     }
 }
@@ -23,7 +23,8 @@ struct EmulatorCommand: AsyncParsableCommand {
         commandName: "datasync-emulator",
         abstract: "A local emulator of the Azure SQL Data Sync management REST API.",
         discussion: "Every flag can also be set with DATASYNC_EMULATOR_<FLAG>, for example DATASYNC_EMULATOR_PORT=0.",
-        subcommands: [ServeCommand.self, AuthorityCommand.self],
+        version: emulatorVersion,
+        subcommands: [ServeCommand.self, AuthorityCommand.self, ClientEnvironmentCommand.self, HealthCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }
@@ -267,6 +268,20 @@ enum EnvironmentFlags {
     /// Repeatable options whose variable holds a comma-separated list, one option per item.
     static let lists: Set<String> = ["allow-host", "allow-origin"]
     static let authorityNames = ["data-dir"]
+    /// The options of `env`.
+    static let clientEnvironmentNames = ["url", "data-dir", "ca-file", "format"]
+    /// The options of `health`.
+    static let healthNames = ["url", "data-dir", "ca-file"]
+
+    /// The names whose variables apply to the subcommand the arguments start with (`serve` when none).
+    static func names(ofSubcommand first: String?) -> [String] {
+        switch first {
+        case "ca": self.authorityNames
+        case "env": self.clientEnvironmentNames
+        case "health": self.healthNames
+        default: self.serveNames
+        }
+    }
     static let flags: Set<String> = ["in-memory", "https", "repair", "log-requests"]
 
     static func arguments(

@@ -1,0 +1,3 @@
+from datasync_emulator import main
+
+main()
