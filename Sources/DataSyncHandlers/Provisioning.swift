@@ -25,10 +25,10 @@ enum Provisioning {
     }
 
     /// Moves `members` to `Provisioning` and saves them. A member in a round keeps its state (the round
-    /// settles it) but is provisioned all the same.
-    /// - Returns: the members as saved.
+    /// settles it) but is provisioned all the same; a member being deleted is left out.
+    /// - Returns: the members to provision, as saved.
     static func begin(_ members: [SyncMember], store: StoreWriter) throws -> [SyncMember] {
-        try members.map { member in
+        try members.filter { $0.syncState != .deProvisioning }.map { member in
             var lifecycle = MemberLifecycle(member.syncState)
             guard !MemberLifecycle.busyStates.contains(member.syncState) || member.syncState == .provisioning else { return member }
             _ = try lifecycle.handle(.provisionRequested)
