@@ -424,7 +424,7 @@ public enum SyncEngine {
     }
 
     /// Statement arguments from database values. GRDB's generic `StatementArguments(_:)` builds a key path
-    /// at run time on every call, a measurable share of a large sync; the existential form does not.
+    /// at run time on every call; the existential form does not (see BENCHMARKS.md).
     private static func arguments(_ values: [DatabaseValue]) -> StatementArguments {
         StatementArguments(values.map { $0 as (any DatabaseValueConvertible)? })
     }

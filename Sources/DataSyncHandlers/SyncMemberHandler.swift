@@ -105,8 +105,8 @@ public struct SyncMemberHandler: Sendable {
     ) throws -> MemberWrite {
         let server = group.path.database.server
         guard Provisioning.memberNeedsProvisioning(member, was: existing), let tables = try Provisioning.tables(of: group, in: store.reader) else {
-            // A PUT that repeats the member as it is (retries, declarative tools) changes no row: its
-            // encoding and update were a tenth of a durable PUT's CPU, inside the serialised write.
+            // A PUT that repeats the member as it is (retries, declarative tools) changes no row, and
+            // spends nothing inside the serialised write.
             if member != existing { try store.save(member) }
             try Provisioning.updateReadiness(of: group.path, store: store)
             return .done(try environment.record(operationID, server: server, result: result(member), in: store))
