@@ -12,11 +12,14 @@
 #      1,000 changes across 3 members; baselines: plain SQLite bulk insert, and the same insert into a
 #      table with the emulator's tracking triggers
 #   5. memory: peak RSS idle and under the 64-connection load; state file size per 1,000 resources
+#   6. isolation (--isolation, run on its own): p99 of GET and PUT on group A idle, while group B's hub of
+#      1,000,000 rows is provisioned, and while a 10 s query runs on B's database; target: at most 2x idle
 #
-# Usage: scripts/bench.sh [--quick] [--profile] [--skip-build] | --summarize RESULTS.jsonl
+# Usage: scripts/bench.sh [--quick] [--profile] [--skip-build] [--isolation] | --summarize RESULTS.jsonl
 #   --quick       fewer and shorter runs (well under 3 minutes after the build); still prints the table
 #   --profile     also records perf profiles (emulator under GET and PUT load, bench-sync's initial sync)
 #   --skip-build  use the release products already in the scratch path
+#   --isolation   run only entry 6 (BENCH_ISOLATION_ROWS rows in B's hub, default 1000000)
 #   --summarize F print the report's tables again from the JSON lines of an earlier run
 # Environment:
 #   BENCH_SCRATCH_PATH  SwiftPM scratch path (default <repo>/.build-bench)
@@ -37,6 +40,7 @@ quick=0
 profile=0
 build=1
 summarize_file=""
+isolation=0
 while [[ $# -gt 0 ]]; do
     argument="$1"
     shift
@@ -48,6 +52,7 @@ while [[ $# -gt 0 ]]; do
         --quick) quick=1 ;;
         --profile) profile=1 ;;
         --skip-build) build=0 ;;
+        --isolation) isolation=1 ;;
         -h | --help)
             sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
             exit 0
@@ -522,6 +527,17 @@ bench_sync="$bin/bench-sync"
 for binary in "$emulator" "$hello" "$bench_sync"; do
     [[ -x "$binary" ]] || { log "missing $binary (build without --skip-build)"; exit 1; }
 done
+
+# --- 6. Isolation (on its own) ---------------------------------------------------------------------
+if [[ $isolation -eq 1 ]]; then
+    launch "$work/isolation.stdout" "$work/isolation.stderr" "$emulator" --port 0 --data-dir "$work/isolation" --query-timeout 10
+    await_readiness "$launched_pid" "$work/isolation.stdout" 30
+    base="$(sed -n 's/.*listening on //p' "$work/isolation.stdout" | head -n 1)"
+    "$python" "$repo/scripts/bench/isolation.py" "$base" "${BENCH_ISOLATION_ROWS:-1000000}" | tee -a "$results"
+    kill "$launched_pid"
+    log "results in $results"
+    exit 0
+fi
 
 apt_updated=0
 ensure_tool() {
