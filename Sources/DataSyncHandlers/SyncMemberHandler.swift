@@ -116,13 +116,17 @@ public struct SyncMemberHandler: Sendable {
         return .provision(MemberWrite.Pending(group: group, tables: tables, member: marked, previous: existing, operation: operation))
     }
 
-    /// Provisions a pending member outside the store's write, then commits its state and its operation.
+    /// The operation of a member write, once any provisioning it decided on is done.
     /// - Throws: the hub's failure, after putting the member back as it was.
     func finish(_ decision: MemberWrite) async throws -> LongRunningOperation {
-        guard case .provision(let pending) = decision else {
-            if case .done(let operation) = decision { return operation }
-            preconditionFailure("a member write is done or pending")
+        switch decision {
+        case .done(let operation): return operation
+        case .provision(let pending): return try await self.provision(pending)
         }
+    }
+
+    /// Provisions a pending member outside the store's write, then commits its state and its operation.
+    private func provision(_ pending: MemberWrite.Pending) async throws -> LongRunningOperation {
         let environment = self.environment
         let outcome = await environment.executor.provision(
             group: pending.group,
@@ -130,7 +134,7 @@ public struct SyncMemberHandler: Sendable {
             members: [pending.member],
             now: environment.clock.now
         )
-        return try await environment.store.write { store in
+        let operation = try await environment.store.write { store -> LongRunningOperation in
             var operation = pending.operation
             switch outcome {
             case .hubFailed(let error):
@@ -140,18 +144,19 @@ public struct SyncMemberHandler: Sendable {
                     try store.deleteMember(pending.member.path)
                 }
                 operation.progress = .failed(error)
-                try store.save(operation)
-                throw error
             case .provisioned(let outcomes):
                 try Provisioning.commit(outcomes, group: pending.group.path, now: environment.clock.now, store: store)
                 try Provisioning.updateReadiness(of: pending.group.path, store: store)
                 let member = try store.reader.member(pending.member.path) ?? pending.member
                 operation.result = operation.result.replacingMember(member)
                 operation.progress = .succeeded
-                try store.save(operation)
-                return operation
             }
+            try store.save(operation)
+            return operation
         }
+        // The undo and the failed operation are committed; the client hears of the failure directly.
+        if case .failed(let error) = operation.progress { throw error }
+        return operation
     }
 
     /// `SyncMembers_Delete`. `nil` when there was nothing to delete. A member that holds tracking is
