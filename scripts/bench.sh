@@ -15,12 +15,15 @@
 #   6. request bodies: a 4 MiB `[0,0,…]` body, parsed and refused (request time; baseline: a 4 MiB body
 #      holding one JSON string), and /_emulator/health latency while 8 such bodies arrive at once
 #      (baseline: health alone)
+#   7. isolation (--isolation, run on its own): p99 of GET and PUT on group A idle, while group B's hub of
+#      1,000,000 rows is provisioned, and while a 10 s query runs on B's database; target: at most 2x idle
 #
-# Usage: scripts/bench.sh [--quick] [--profile] [--skip-build] [--only bodies] | --summarize RESULTS.jsonl
+# Usage: scripts/bench.sh [--quick] [--profile] [--skip-build] [--only bodies] [--isolation] | --summarize RESULTS.jsonl
 #   --quick       fewer and shorter runs (well under 3 minutes after the build); still prints the table
 #   --profile     also records perf profiles (emulator under GET and PUT load, bench-sync's initial sync)
 #   --skip-build  use the release products already in the scratch path
 #   --only bodies run section 6 alone (then the table has that section and its targets only)
+#   --isolation   run only entry 7 (BENCH_ISOLATION_ROWS rows in B's hub, default 1000000)
 #   --summarize F print the report's tables again from the JSON lines of an earlier run
 # Environment:
 #   BENCH_SCRATCH_PATH  SwiftPM scratch path (default <repo>/.build-bench)
@@ -42,6 +45,7 @@ profile=0
 build=1
 summarize_file=""
 only=""
+isolation=0
 while [[ $# -gt 0 ]]; do
     argument="$1"
     shift
@@ -58,6 +62,7 @@ while [[ $# -gt 0 ]]; do
             ;;
         --profile) profile=1 ;;
         --skip-build) build=0 ;;
+        --isolation) isolation=1 ;;
         -h | --help)
             sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
             exit 0
@@ -625,6 +630,17 @@ bench_sync="$bin/bench-sync"
 for binary in "$emulator" "$hello" "$bench_sync"; do
     [[ -x "$binary" ]] || { log "missing $binary (build without --skip-build)"; exit 1; }
 done
+
+# --- 6. Isolation (on its own) ---------------------------------------------------------------------
+if [[ $isolation -eq 1 ]]; then
+    launch "$work/isolation.stdout" "$work/isolation.stderr" "$emulator" --port 0 --data-dir "$work/isolation" --query-timeout 10
+    await_readiness "$launched_pid" "$work/isolation.stdout" 30
+    base="$(sed -n 's/.*listening on //p' "$work/isolation.stdout" | head -n 1)"
+    "$python" "$repo/scripts/bench/isolation.py" "$base" "${BENCH_ISOLATION_ROWS:-1000000}" | tee -a "$results"
+    kill "$launched_pid"
+    log "results in $results"
+    exit 0
+fi
 
 apt_updated=0
 ensure_tool() {

@@ -149,10 +149,12 @@ public enum ChangeTracking {
         try db.execute(sql: trigger("INSERT", row: "NEW", tombstone: 0))
         try db.execute(sql: trigger("UPDATE", row: "NEW", tombstone: 0))
         try db.execute(sql: trigger("DELETE", row: "OLD", tombstone: 1))
-        // Rows that predate provisioning get a tracking row at one new version, so they sync too.
+        // Rows that predate provisioning get a tracking row at one new version, so they sync too. `EXCEPT`
+        // sorts both key sets once: a correlated lookup could not use the tracking table's key (its
+        // columns carry no affinity), which made provisioning a table tracked already quadratic.
         let missing = try Int.fetchOne(
             db,
-            sql: "SELECT COUNT(*) FROM \(base) AS b WHERE NOT EXISTS (SELECT 1 FROM \(tracking) AS t WHERE \(table.primaryKey.map { "t.\(quote($0)) IS b.\(quote($0))" }.joined(separator: " AND ")))"
+            sql: "SELECT COUNT(*) FROM (SELECT \(keyColumns) FROM \(base) EXCEPT SELECT \(keyColumns) FROM \(tracking))"
         ) ?? 0
         guard missing > 0 else { return }
         try db.execute(sql: "UPDATE datasync_clock SET version = version + 1 WHERE id = 1")

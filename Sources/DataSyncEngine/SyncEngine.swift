@@ -222,13 +222,12 @@ public enum SyncEngine {
             let changes = try Self.enumerate(db, table: table, after: lastApplied, upTo: newAnchor, excludingOrigin: target.peer)
             return (newAnchor, threshold, changes)
         }
-        let sourceWins = (policy == .hubWin) == source.isHub
         let plan = ApplyPlan(
             table: table,
             origin: source.peer,
             threshold: threshold,
-            sourceWins: sourceWins,
-            winnerName: sourceWins ? (source.isHub ? "hub" : "member") : (target.isHub ? "hub" : "member"),
+            policy: policy,
+            incoming: source.isHub ? .hub : .member,
             newAnchor: newAnchor
         )
         // First every row in the transaction itself; only when one fails does a second transaction go
@@ -249,8 +248,9 @@ public enum SyncEngine {
         let table: SyncTable
         let origin: String
         let threshold: Int64
-        let sourceWins: Bool
-        let winnerName: String
+        let policy: ConflictResolutionPolicy
+        /// The side the changes come from.
+        let incoming: SyncSide
         let newAnchor: Int64
     }
 
@@ -403,20 +403,19 @@ public enum SyncEngine {
                 let version: Int64 = local[0]
                 let localOrigin: String? = local[1]
                 if version > plan.threshold, localOrigin != plan.origin {
-                    let tombstone: Bool = local[2]
-                    let bothDeleted = tombstone && change.values == nil
-                    if !bothDeleted {
-                        let losingRow: [String: String]?
-                        if plan.sourceWins {
-                            losingRow = try Row.fetchOne(currentRow, arguments: key).map { Self.describe($0, columns: table.columns) }
-                        } else {
-                            losingRow = change.values.map { Self.describe($0, columns: table.columns) }
-                        }
-                        result.conflicts.append(
-                            SyncConflict(table: table.name, key: change.key.map(Self.text), winner: plan.winnerName, losingRow: losingRow)
-                        )
+                    let conflict = RowConflict(incoming: plan.incoming, incomingDeletes: change.values == nil, localDeletes: local[2])
+                    if conflict.isAgreement { continue }
+                    let winner = plan.policy.winner(of: conflict)
+                    let losingRow: [String: String]?
+                    if winner == plan.incoming {
+                        losingRow = try Row.fetchOne(currentRow, arguments: key).map { Self.describe($0, columns: table.columns) }
+                    } else {
+                        losingRow = change.values.map { Self.describe($0, columns: table.columns) }
                     }
-                    if !plan.sourceWins || bothDeleted { continue }
+                    result.conflicts.append(
+                        SyncConflict(table: table.name, key: change.key.map(Self.text), winner: winner.rawValue, losingRow: losingRow)
+                    )
+                    if winner != plan.incoming { continue }
                 }
             }
             accepted.append(change)
@@ -425,7 +424,7 @@ public enum SyncEngine {
     }
 
     /// Statement arguments from database values. GRDB's generic `StatementArguments(_:)` builds a key path
-    /// at run time on every call, a measurable share of a large sync; the existential form does not.
+    /// at run time on every call; the existential form does not (see BENCHMARKS.md).
     private static func arguments(_ values: [DatabaseValue]) -> StatementArguments {
         StatementArguments(values.map { $0 as (any DatabaseValueConvertible)? })
     }

@@ -32,6 +32,7 @@ public func buildApplication(
     let tls = try ServingTLS.make(configuration.transportSecurity, dataDirectory: configuration.dataDirectory, logger: logger)
     let parts = try buildRouter(configuration, store: store, clock: clock, authority: tls?.authority)
     let scheme = configuration.scheme
+    let recovery = parts.recovery
     let timeout = TimeAmount.milliseconds(Int64(configuration.requestTimeout * 1000))
     let http1 = HTTPServerBuilder.http1(
         configuration: HTTP1Channel.Configuration(
@@ -54,20 +55,22 @@ public func buildApplication(
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+            // Nothing the previous process left in flight survives the readiness line.
+            await recovery.run()
             await onReady("\(scheme)://\(host):\(port)")
         },
         logger: logger
     )
 }
 
-/// The router of the emulator: the control API, then every ARM path through one route table; and the
-/// coordinator of sync rounds, which the interval scheduler shares.
+/// The router of the emulator: the control API, then every ARM path through one route table; the
+/// coordinator of sync rounds, which the interval scheduler shares; and the recovery to run before serving.
 func buildRouter(
     _ configuration: EmulatorConfiguration,
     store: StateStore,
     clock: EmulatorClock,
     authority: LocalCertificateAuthority? = nil
-) throws -> (router: Router<EmulatorRequestContext>, coordinator: SyncCoordinator) {
+) throws -> (router: Router<EmulatorRequestContext>, coordinator: SyncCoordinator, recovery: LifecycleRecovery) {
     var mappings: [DatabaseKey: URL] = [:]
     for file in configuration.databaseFiles {
         mappings[try DatabaseKey(server: file.server, database: file.database)] = file.path
@@ -160,7 +163,7 @@ func buildRouter(
         requests: requestLog
     ).addRoutes(to: router)
     router.add(middleware: ARMDispatchMiddleware(table: table))
-    return (router, coordinator)
+    return (router, coordinator, LifecycleRecovery(environment: environment, coordinator: coordinator))
 }
 
 /// Opens the state; under `--repair`, a corrupt state file is moved aside (never overwritten) and the emulator

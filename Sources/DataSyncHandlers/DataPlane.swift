@@ -53,11 +53,7 @@ struct DataPlane: Sendable {
                     throw DataSyncError.genericFailure("column '\(column.quotedName)' was not found in table '\(table.quotedName)' of the hub schema.")
                 }
                 if match.errorID != nil {
-                    throw DataSyncError(
-                        .badRequest,
-                        wireCode: "SyncOperation_UnsupportedDataTypeColumnInSchema",
-                        message: "Column '\(match.quotedName)' of table '\(table.quotedName)' has the data type '\(match.dataType)', which Data Sync does not support."
-                    )
+                    throw DataSyncError.unsupportedColumnType(column: match.quotedName, table: table.quotedName, dataType: match.dataType)
                 }
             }
             for key in syncTable.primaryKey where !syncTable.columns.contains(key) {
@@ -97,22 +93,34 @@ struct DataPlane: Sendable {
         }
     }
 
-    /// Removes a member's tracking, and the hub's memory of it. Data is never dropped.
-    func deprovision(member: SyncMember) {
+    /// Removes a member's tracking, and the hub's memory of it. Data is never dropped. A database that
+    /// cannot be named was never provisioned, so it holds nothing to remove.
+    /// - Throws: the data plane's failure, for the caller to log and report.
+    func deprovision(member: SyncMember) throws {
         if let key = try? Self.memberKey(member) {
-            try? self.databases.deprovision(key, scope: Self.memberPeer(member.path), forgetting: [Self.hubPeer(member.path.group)])
+            try self.databases.deprovision(key, scope: Self.memberPeer(member.path), forgetting: [Self.hubPeer(member.path.group)])
         }
         if let hub = try? Self.hubKey(member.path.group) {
-            try? self.databases.deprovision(hub, scope: nil, forgetting: [Self.memberPeer(member.path)])
+            try self.databases.deprovision(hub, scope: nil, forgetting: [Self.memberPeer(member.path)])
         }
     }
 
     /// Removes a group's tracking from its hub and its members.
-    func deprovision(group: SyncGroup, members: [SyncMember]) {
-        for member in members { self.deprovision(member: member) }
-        if let hub = try? Self.hubKey(group.path) {
-            try? self.databases.deprovision(hub, scope: Self.hubPeer(group.path), forgetting: [])
+    /// - Throws: the first failure, after trying every database.
+    func deprovision(group: SyncGroup, members: [SyncMember]) throws {
+        var failures: [any Error] = []
+        for member in members {
+            do { try self.deprovision(member: member) } catch { failures.append(error) }
         }
+        if let hub = try? Self.hubKey(group.path) {
+            do { try self.databases.deprovision(hub, scope: Self.hubPeer(group.path), forgetting: []) } catch { failures.append(error) }
+        }
+        if let first = failures.first { throw first }
+    }
+
+    /// The databases work on `member` touches: its own (when it can be named) and its group's hub.
+    static func keys(of member: SyncMember) -> [DatabaseKey] {
+        [try? Self.memberKey(member), try? Self.hubKey(member.path.group)].compactMap { $0 }
     }
 }
 
@@ -161,15 +169,6 @@ public struct TableSelection: Sendable {
                 columns: self.selectedColumns.map(\.name),
                 primaryKey: table.columns.filter(\.isPrimaryKey).map(\.name)
             )
-        }
-    }
-}
-
-/// Runs blocking database work off the cooperative thread pool.
-public func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try work() })
         }
     }
 }

@@ -4,6 +4,7 @@ import DataSyncEngine
 import DataSyncModel
 import DataSyncStore
 import Foundation
+import Logging
 
 /// What every handler shares: the state, the clock, and the emulator-wide settings.
 public struct HandlerEnvironment: Sendable {
@@ -15,6 +16,11 @@ public struct HandlerEnvironment: Sendable {
     public let operationDelay: TimeInterval
     /// The emulated databases: hubs and members.
     public let databases: EmulatedDatabases
+
+    /// Where data-plane failures that no client waits for are reported (deprovisioning, recovery).
+    public var logger = Logger(label: "datasync-emulator.lifecycle")
+    /// Serializes data-plane work per database; shared by every handler of this environment.
+    let lanes = DatabaseLanes()
 
     public init(
         store: StateStore,
@@ -32,19 +38,31 @@ public struct HandlerEnvironment: Sendable {
 
     var dataPlane: DataPlane { DataPlane(databases: self.databases) }
 
-    /// A new operation record for `result`, accepted now and finished once its delay passes; with `failure`,
-    /// it finishes failed.
-    func operation(id: UUID, server: ServerPath, result: OperationResult, failure: DataSyncError? = nil) -> LongRunningOperation {
+    /// Runs data-plane work outside the store's write, one piece of work per database at a time.
+    var executor: EffectExecutor { EffectExecutor(dataPlane: self.dataPlane, lanes: self.lanes) }
+
+    /// Saves the operation record for `result` in the write `store` belongs to, and returns it: accepted
+    /// now, visible as finished once its delay passes. Every write that answers with an operation ends here.
+    @discardableResult
+    func record(
+        _ id: UUID,
+        server: ServerPath,
+        result: OperationResult,
+        progress: OperationProgress = .succeeded,
+        in store: StoreWriter
+    ) throws -> LongRunningOperation {
         let now = self.clock.now
-        return LongRunningOperation(
+        let operation = LongRunningOperation(
             id: id,
             subscriptionID: server.subscriptionID,
             resourceGroup: server.resourceGroup,
             result: result,
             startTime: now,
             readyAt: now.addingTimeInterval(self.operationDelay),
-            progress: failure.map(OperationProgress.failed) ?? .succeeded
+            progress: progress
         )
+        try store.save(operation)
+        return operation
     }
 }
 

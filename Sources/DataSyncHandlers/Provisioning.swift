@@ -4,72 +4,92 @@ import DataSyncStore
 import Foundation
 
 /// Provisioning as the service drives it: saving a schema provisions the hub and every member; a member
-/// added later is provisioned on its own; the group is ready (`Good`) once every member is provisioned.
+/// added later is provisioned on its own; the group is ready once every member is provisioned
+/// (``GroupLifecycle``). These are the two store-side halves; the work between them is
+/// ``EffectExecutor/provision(group:tables:members:now:)``.
 enum Provisioning {
-    /// States in which a member holds working change tracking.
-    static let provisionedStates: Set<SyncMemberState> = [
-        .provisioned, .syncInProgress, .syncSucceeded, .syncSucceededWithWarnings, .syncFailed, .syncCancelling,
-        .syncCancelled,
-    ]
-
-    /// Provisions `group`'s schema on its hub and on `members` (all of the group's members when `nil`), saves
-    /// the members' new states and sets the group's readiness (`NotReady` at once when the schema selects no
-    /// table).
-    /// - Throws: ``DataSyncError`` for a schema the hub cannot sync; the hub's own provisioning failures.
-    static func apply(
-        to group: inout SyncGroup,
-        members only: [SyncMember]? = nil,
-        environment: HandlerEnvironment,
-        store: StoreWriter
-    ) throws {
-        // Without a schema there is nothing to provision and the group cannot be ready: no member is read.
-        guard let schema = group.settings.schema, !schema.tables.isEmpty else {
-            group.syncState = .notReady
-            return
-        }
-        let hubSchema = try store.reader.schema(ownerID: group.path.id)
-        let tables = try DataPlane.selection(schema, hub: hubSchema)
-        let outcomes: [(member: SyncMember, failure: String?)]
-        do {
-            outcomes = try environment.dataPlane.provision(
-                group: group,
-                tables: tables,
-                members: try only ?? store.reader.members(in: group.path),
-                now: environment.clock.now
-            )
-        } catch let error as DataSyncError {
-            throw error
-        } catch {
-            throw DataSyncError.genericFailure("provisioning the hub failed: \(error)")
-        }
-        for (member, failure) in outcomes {
-            var updated = member
-            updated.syncState = failure == nil ? .provisioned : .provisionFailed
-            try store.save(updated)
-            if let failure {
-                try store.appendLog(
-                    SyncLogEntry(
-                        timestamp: environment.clock.now,
-                        type: .error,
-                        source: memberSource(member),
-                        details: "Provisioning the member database failed: \(failure)",
-                        tracingID: UUID(),
-                        operationStatus: "ProvisionFailure"
-                    ),
-                    to: group.path
-                )
-            }
-        }
-        group.syncState = Self.readiness(group, members: try store.reader.members(in: group.path))
+    /// The tables `group`'s schema selects, resolved against the hub's refreshed schema; `nil` when it
+    /// selects none, so there is nothing to provision.
+    /// - Throws: ``DataSyncError`` for a schema the hub cannot sync.
+    static func tables(of group: SyncGroup, in reader: StoreReader) throws -> [SyncTable]? {
+        guard let schema = group.settings.schema, !schema.tables.isEmpty else { return nil }
+        return try DataPlane.selection(schema, hub: try reader.schema(ownerID: group.path.id))
     }
 
-    /// `NotReady` until the schema selects a table and every member (at least one) is provisioned; then the
-    /// state the last run left, or `Good` before the first run.
-    static func readiness(_ group: SyncGroup, members: [SyncMember]) -> SyncGroupState {
-        let hasTables = !(group.settings.schema?.tables.isEmpty ?? true)
-        let ready = hasTables && !members.isEmpty && members.allSatisfy { Self.provisionedStates.contains($0.syncState) }
-        guard ready else { return .notReady }
-        return group.syncState == .notReady ? .good : group.syncState
+    /// Whether a member write changes what is provisioned: a member already provisioned for the same
+    /// database keeps its tracking (the group's schema changes reprovision every member).
+    static func memberNeedsProvisioning(_ member: SyncMember, was existing: SyncMember?) -> Bool {
+        guard let existing, MemberLifecycle(existing.syncState).isProvisioned else { return true }
+        return existing.settings.serverName != member.settings.serverName
+            || existing.settings.databaseName != member.settings.databaseName
+    }
+
+    /// Moves `members` to `Provisioning` and saves them. A member in a round keeps its state (the round
+    /// settles it) but is provisioned all the same; a member being deleted is left out.
+    /// - Returns: the members to provision, as saved.
+    static func begin(_ members: [SyncMember], store: StoreWriter) throws -> [SyncMember] {
+        try members.filter { $0.syncState != .deProvisioning }.map { member in
+            var lifecycle = MemberLifecycle(member.syncState)
+            guard !MemberLifecycle.busyStates.contains(member.syncState) || member.syncState == .provisioning else { return member }
+            _ = try lifecycle.handle(.provisionRequested)
+            var updated = member
+            updated.syncState = lifecycle.state
+            try store.save(updated)
+            return updated
+        }
+    }
+
+    /// Records what provisioning did: each member still `Provisioning` becomes `Provisioned`, or
+    /// `ProvisionFailed` with an `Error` log entry. Members deleted or moved on meanwhile are left alone.
+    static func commit(_ outcomes: [(member: SyncMember, failure: String?)], group: SyncGroupPath, now: Date, store: StoreWriter) throws {
+        for (member, failure) in outcomes {
+            guard var current = try store.reader.member(member.path), current.syncState == .provisioning else { continue }
+            var lifecycle = MemberLifecycle(current.syncState)
+            let actions = try lifecycle.handle(failure.map { .provisioningFailed(reason: $0) } ?? .provisioned)
+            current.syncState = lifecycle.state
+            try store.save(current)
+            try writeLogs(actions, of: current, now: now, store: store)
+        }
+    }
+
+    /// Puts members that `begin` marked back as they were: the hub failed, so nothing was provisioned.
+    static func undo(_ previous: [SyncMember], store: StoreWriter) throws {
+        for member in previous {
+            guard let current = try store.reader.member(member.path), current.syncState == .provisioning else { continue }
+            var restored = current
+            restored.syncState = member.syncState
+            try store.save(restored)
+        }
+    }
+
+    /// Sets `group`'s readiness from its schema and its members' states now.
+    static func updateReadiness(_ group: inout SyncGroup, reader: StoreReader) throws {
+        var lifecycle = GroupLifecycle(group.syncState)
+        _ = try lifecycle.handle(
+            .membersChanged(
+                selectsTables: !(group.settings.schema?.tables.isEmpty ?? true),
+                members: try reader.members(in: group.path).map(\.syncState)
+            )
+        )
+        group.syncState = lifecycle.state
+    }
+
+    /// Saves the readiness of `path`'s group, when it changed.
+    static func updateReadiness(of path: SyncGroupPath, store: StoreWriter) throws {
+        guard let group = try store.reader.group(path) else { return }
+        var updated = group
+        try self.updateReadiness(&updated, reader: store.reader)
+        if updated.syncState != group.syncState { try store.save(updated) }
+    }
+}
+
+/// Writes the log entries a member's lifecycle asked for.
+func writeLogs(_ actions: [MemberLifecycle.Action], of member: SyncMember, now: Date, store: StoreWriter) throws {
+    for case .logError(let status, let details) in actions {
+        try store.appendLog(
+            SyncLogEntry(timestamp: now, type: .error, source: memberSource(member), details: details, tracingID: UUID(), operationStatus: status),
+            to: member.path.group
+        )
     }
 }
 

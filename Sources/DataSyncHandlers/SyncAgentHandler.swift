@@ -45,13 +45,7 @@ public struct SyncAgentHandler: Sendable {
         return try await environment.store.write { store in
             let existing = try store.reader.agent(path)
             if let id = syncDatabaseID, let wanted = DatabasePath(armID: id) {
-                let subscription = path.server.subscriptionID
-                let inUse =
-                    try store.reader.groups(inSubscription: subscription).compactMap(\.settings.syncDatabaseID)
-                    + store.reader.agents(inSubscription: subscription)
-                    .filter { $0.path.id.armKey != path.id.armKey }
-                    .compactMap(\.syncDatabaseID)
-                try requireSameSyncDatabase(wanted, inUse: inUse)
+                try requireSameSyncDatabase(wanted, inUse: syncDatabasesInUse(path.server.subscriptionID, excluding: path.id.armKey, in: store.reader))
             }
             var agent = existing ?? SyncAgent(
                 path: path,
@@ -61,13 +55,7 @@ public struct SyncAgentHandler: Sendable {
             )
             agent.syncDatabaseID = syncDatabaseID
             try store.save(agent)
-            let operation = environment.operation(
-                id: operationID,
-                server: path.server,
-                result: .agentUpserted(agent, created: existing == nil)
-            )
-            try store.save(operation)
-            return operation
+            return try environment.record(operationID, server: path.server, result: .agentUpserted(agent, created: existing == nil), in: store)
         }
     }
 
@@ -81,9 +69,7 @@ public struct SyncAgentHandler: Sendable {
                 throw DataSyncError.cannotDeleteInUseSyncAgent
             }
             try store.deleteAgent(agent.path)
-            let operation = environment.operation(id: operationID, server: path.server, result: .agentDeleted(agent.path))
-            try store.save(operation)
-            return operation
+            return try environment.record(operationID, server: path.server, result: .agentDeleted(agent.path), in: store)
         }
     }
 

@@ -12,6 +12,8 @@ import Synchronization
 /// `OneWayHubToMember`), table by table, parents first. The group is `Progressing` during the round, then
 /// `Good`, `Warning` or `Error`; each member is `SyncInProgress`, then `SyncSucceeded`,
 /// `SyncSucceededWithWarnings`, `SyncFailed` or `SyncCancelled`. Each member gets one log entry per round.
+/// The order and the states are the lifecycles' (``RoundLifecycle``, ``GroupLifecycle``,
+/// ``MemberLifecycle``); this type runs what they decide and saves it.
 public final class SyncCoordinator: Sendable {
     private struct GroupRun {
         var pending = false
@@ -65,7 +67,9 @@ public final class SyncCoordinator: Sendable {
         guard self.requestCancellation(path) else { return }
         try await self.environment.store.write { store in
             for var member in try store.reader.members(in: path) where member.syncState == .syncInProgress {
-                member.syncState = .syncCancelling
+                var lifecycle = MemberLifecycle(member.syncState)
+                _ = try lifecycle.handle(.cancelRequested)
+                member.syncState = lifecycle.state
                 try store.save(member)
             }
         }
@@ -111,68 +115,98 @@ public final class SyncCoordinator: Sendable {
                 group.settings.schema ?? SyncGroupSchema(tables: [], masterSyncMemberName: nil),
                 hub: try store.reader.schema(ownerID: group.path.id)
             )
-            group.syncState = .progressing
+            var lifecycle = GroupLifecycle(group.syncState)
+            _ = try lifecycle.handle(.roundStarted)
+            group.syncState = lifecycle.state
             try store.save(group)
-            let members = try store.reader.members(in: path).sorted { ($0.createdAt, $0.path.name.key) < ($1.createdAt, $1.path.name.key) }
-            for var member in members where Provisioning.provisionedStates.contains(member.syncState) {
-                member.syncState = .syncInProgress
+            let members = try store.reader.members(in: path)
+                .sorted { ($0.createdAt, $0.path.name.key) < ($1.createdAt, $1.path.name.key) }
+                .filter { MemberLifecycle($0.syncState).isProvisioned }
+            for var member in members {
+                var memberLifecycle = MemberLifecycle(member.syncState)
+                _ = try memberLifecycle.handle(.roundStarted)
+                member.syncState = memberLifecycle.state
                 try store.save(member)
             }
             return (group, members, tables)
         }
         let hubKey = try DataPlane.hubKey(group.path)
         let ordered = try await offload { try environment.databases.parentsFirst(tables, hub: hubKey) }
-        var outcomes: [SyncMemberState] = []
-        for member in members where Provisioning.provisionedStates.contains(member.syncState) {
+        var round = RoundLifecycle(memberCount: members.count)
+        var actions = try round.handle(.started)
+        while let action = actions.first {
+            let index: Int
             let started = environment.clock.now
-            let outcome: MemberRound
-            if self.isCancelled(key) {
-                outcome = MemberRound(state: .syncCancelled)
-            } else {
-                outcome = await self.sync(member, group: group, tables: ordered, hubKey: hubKey)
+            var outcome = MemberRound(state: .syncCancelled)
+            switch action {
+            case .finish:
+                let outcomes = round.outcomes
+                try await environment.store.write { store in
+                    guard var current = try store.reader.group(path) else { return }
+                    // A group whose readiness changed during the round (its last member deleted) keeps it.
+                    var lifecycle = GroupLifecycle(current.syncState)
+                    if current.syncState == .progressing { _ = try lifecycle.handle(.roundFinished(outcomes: outcomes)) }
+                    current.lastSyncTime = environment.clock.now
+                    current.syncState = lifecycle.state
+                    try store.save(current)
+                    try Self.expireConflictLogs(current, store: store, now: environment.clock.now)
+                }
+                return
+            case .syncMember(let next):
+                index = next
+                if self.isCancelled(key) {
+                    _ = try round.handle(.cancelRequested)
+                } else {
+                    outcome = await self.sync(members[next], group: group, tables: ordered, hubKey: hubKey)
+                }
+            case .cancelMember(let next):
+                index = next
             }
-            outcomes.append(outcome.state)
-            let summary = MemberRoundSummary(
-                group: group.path,
-                member: member.path,
-                state: outcome.state,
-                rowsUploaded: outcome.uploaded.reduce(0) { $0 + $1.applied },
-                rowsDownloaded: outcome.downloaded.reduce(0) { $0 + $1.applied },
-                conflicts: outcome.conflicts.count,
-                failedRows: outcome.failures.count
-            )
-            try await environment.store.write { store in
-                guard var current = try store.reader.member(member.path) else { return }
-                current.syncState = outcome.state
+            let member = members[index]
+            try await self.record(outcome, of: member, in: group, started: started)
+            actions = try round.handle(.memberFinished(outcome: outcome.state))
+        }
+    }
+
+    /// Saves a member's part of a round (its state and log entries), then tells the observers.
+    private func record(_ outcome: MemberRound, of member: SyncMember, in group: SyncGroup, started: Date) async throws {
+        let environment = self.environment
+        try await environment.store.write { store in
+            guard var current = try store.reader.member(member.path) else { return }
+            // A member written to meanwhile (moved to another database, being deleted) left the round.
+            if [.syncInProgress, .syncCancelling].contains(current.syncState) {
+                var lifecycle = MemberLifecycle(current.syncState)
+                _ = try lifecycle.handle(.memberSynced(outcome: outcome.state))
+                current.syncState = lifecycle.state
                 try store.save(current)
-                try store.appendLog(outcome.logEntry(member: member, started: started, now: environment.clock.now), to: group.path)
-                if group.settings.enableConflictLogging == true {
-                    for conflict in outcome.conflicts {
-                        try store.appendLog(
-                            SyncLogEntry(
-                                timestamp: environment.clock.now,
-                                type: .warning,
-                                source: memberSource(member),
-                                details: conflictDetails(conflict),
-                                tracingID: UUID(),
-                                operationStatus: "ConflictResolved"
-                            ),
-                            to: group.path
-                        )
-                    }
+            }
+            try store.appendLog(outcome.logEntry(member: member, started: started, now: environment.clock.now), to: group.path)
+            if group.settings.enableConflictLogging == true {
+                for conflict in outcome.conflicts {
+                    try store.appendLog(
+                        SyncLogEntry(
+                            timestamp: environment.clock.now,
+                            type: .warning,
+                            source: memberSource(member),
+                            details: conflictDetails(conflict),
+                            tracingID: UUID(),
+                            operationStatus: "ConflictResolved"
+                        ),
+                        to: group.path
+                    )
                 }
             }
-            for observer in self.observers.withLock({ $0 }) { observer(summary) }
         }
-        let finalState: SyncGroupState =
-            outcomes.contains(.syncFailed) ? .error : outcomes.contains(.syncSucceededWithWarnings) ? .warning : .good
-        try await environment.store.write { store in
-            guard var current = try store.reader.group(path) else { return }
-            current.lastSyncTime = environment.clock.now
-            current.syncState = finalState
-            try store.save(current)
-            try Self.expireConflictLogs(current, store: store, now: environment.clock.now)
-        }
+        let summary = MemberRoundSummary(
+            group: group.path,
+            member: member.path,
+            state: outcome.state,
+            rowsUploaded: outcome.uploaded.reduce(0) { $0 + $1.applied },
+            rowsDownloaded: outcome.downloaded.reduce(0) { $0 + $1.applied },
+            conflicts: outcome.conflicts.count,
+            failedRows: outcome.failures.count
+        )
+        for observer in self.observers.withLock({ $0 }) { observer(summary) }
     }
 
     /// Drops conflict entries older than the group's `conflictLoggingRetentionInDays` (30 by default).
@@ -243,13 +277,14 @@ public final class SyncCoordinator: Sendable {
                 boundary(name)
                 return cancelled()
             }
+            let lanes = [hubKey, memberKey]
             if direction != .oneWayMemberToHub {
-                round.downloaded = try await offload {
+                round.downloaded = try await environment.lanes.run(on: lanes) {
                     try SyncEngine.transfer(from: hub, to: local, tables: tables, policy: policy, isCancelled: checked)
                 }
             }
             if direction != .oneWayHubToMember {
-                round.uploaded = try await offload {
+                round.uploaded = try await environment.lanes.run(on: lanes) {
                     try SyncEngine.transfer(from: local, to: hub, tables: tables, policy: policy, isCancelled: checked)
                 }
             }

@@ -2,6 +2,7 @@ import DataSyncEngine
 import DataSyncModel
 import DataSyncStore
 import Foundation
+import Logging
 
 /// The semantics of the sync group operations, transport-agnostic.
 public struct SyncGroupHandler: Sendable {
@@ -33,7 +34,7 @@ public struct SyncGroupHandler: Sendable {
     ) async throws -> LongRunningOperation {
         try Self.validate(settings)
         let environment = self.environment
-        return try await self.writeGroup { store in
+        return try await self.writeGroup(operationID: operationID, server: path.database.server) { store in
             let existing = try store.reader.group(path)
             try Self.checkSyncDatabase(settings.syncDatabaseID, for: path, in: store.reader)
             var group = existing ?? SyncGroup(path: path, settings: settings, createdAt: environment.clock.now)
@@ -42,17 +43,8 @@ public struct SyncGroupHandler: Sendable {
                 group.settings = settings
             }
             group.scheduledFrom = environment.clock.now
-            let failure = try Self.applySchema(settings.schema, to: &group, environment: environment, store: store)
-            let operation = environment.operation(
-                id: operationID,
-                server: path.database.server,
-                result: .groupUpserted(group, created: existing == nil),
-                failure: failure
-            )
-            guard failure == nil else { throw SchemaNotApplied(operation: operation) }
-            try store.save(group)
-            try store.save(operation)
-            return operation
+            let created = existing == nil
+            return (group, settings.schema, { .groupUpserted($0, created: created) })
         }
     }
 
@@ -65,38 +57,52 @@ public struct SyncGroupHandler: Sendable {
         guard patch != SyncGroupSettings() else { throw DataSyncError.emptyRequestBody(.syncGroup) }
         try Self.validate(patch)
         let environment = self.environment
-        return try await self.writeGroup { store in
+        return try await self.writeGroup(operationID: operationID, server: path.database.server) { store in
             var group = try Self.existing(path, in: store.reader)
             try Self.checkSyncDatabase(patch.syncDatabaseID, for: path, in: store.reader)
             group.settings.merge(patch)
             group.scheduledFrom = environment.clock.now
-            let failure = try Self.applySchema(patch.schema, to: &group, environment: environment, store: store)
-            let operation = environment.operation(
-                id: operationID,
-                server: path.database.server,
-                result: .groupPatched(group, patch: patch),
-                failure: failure
-            )
-            guard failure == nil else { throw SchemaNotApplied(operation: operation) }
-            try store.save(group)
-            try store.save(operation)
-            return operation
+            return (group, patch.schema, { .groupPatched($0, patch: patch) })
         }
     }
 
-    /// `SyncGroups_Delete`: removes the group and its members. `nil` when there was nothing to delete.
+    /// `SyncGroups_Delete`: removes the group and its members, once their tracking is removed. `nil` when
+    /// there was nothing to delete. When deprovisioning fails, the group stays and the operation fails
+    /// with the reason.
     public func delete(_ path: SyncGroupPath, operationID: UUID) async throws -> LongRunningOperation? {
         let environment = self.environment
-        return try await environment.store.write { store in
+        let pending = try await environment.store.write { store -> (SyncGroup, [SyncMember], LongRunningOperation)? in
             guard let group = try store.reader.group(path) else { return nil }
-            let members = try store.reader.members(in: group.path)
-            try store.deleteGroup(group.path)
-            environment.dataPlane.deprovision(group: group, members: members)
-            let operation = environment.operation(
-                id: operationID,
+            let operation = try environment.record(
+                operationID,
                 server: path.database.server,
-                result: .groupDeleted(group.path)
+                result: .groupDeleted(group.path),
+                progress: .running,
+                in: store
             )
+            return (group, try store.reader.members(in: group.path), operation)
+        }
+        guard let (group, members, operation) = pending else { return nil }
+        return try await self.finishDelete(group, members: members, operation: operation)
+    }
+
+    /// Removes a group's tracking, then commits its removal (or the failure) with the operation.
+    func finishDelete(_ group: SyncGroup, members: [SyncMember], operation: LongRunningOperation) async throws -> LongRunningOperation {
+        let environment = self.environment
+        var lifecycle = GroupLifecycle(group.syncState)
+        let actions = try lifecycle.handle(.deleteRequested)
+        let failure = actions.contains(.deprovision) ? await environment.executor.deprovision(group: group, members: members) : nil
+        if let failure {
+            environment.logger.error("deprovisioning \(group.path.id) failed: \(failure)")
+        }
+        return try await environment.store.write { store in
+            var operation = operation
+            if let failure {
+                operation.progress = .failed(.genericFailure("deprovisioning the sync group's databases failed: \(failure)"))
+            } else {
+                if actions.contains(.deleteRecord) { try store.deleteGroup(group.path) }
+                operation.progress = .succeeded
+            }
             try store.save(operation)
             return operation
         }
@@ -124,26 +130,16 @@ public struct SyncGroupHandler: Sendable {
 
     /// `SyncGroups_RefreshHubSchema`: a long-running read of the hub's catalogue.
     public func refreshHubSchema(_ path: SyncGroupPath, operationID: UUID) async throws -> LongRunningOperation {
-        let environment = self.environment
-        return try await environment.store.write { store in
-            let group = try Self.existing(path, in: store.reader)
-            try refreshDatabaseSchema(
-                of: { try DataPlane.hubKey(group.path) },
-                ownerID: group.path.id,
-                source: logSource(server: path.database.server.server.value, database: path.database.database.value),
-                group: group.path,
-                tracingID: operationID,
-                environment: environment,
-                store: store
-            )
-            let operation = environment.operation(
-                id: operationID,
-                server: path.database.server,
-                result: .hubSchemaRefreshed(group.path)
-            )
-            try store.save(operation)
-            return operation
-        }
+        let group = try await self.environment.store.read { try Self.existing(path, in: $0) }
+        return try await refreshDatabaseSchema(
+            of: { try DataPlane.hubKey(group.path) },
+            ownerID: group.path.id,
+            source: logSource(server: path.database.server.server.value, database: path.database.database.value),
+            group: group.path,
+            operationID: operationID,
+            result: .hubSchemaRefreshed(group.path),
+            environment: self.environment
+        )
     }
 
     /// `SyncGroups_ListHubSchemas`: empty until a refresh has run.
@@ -189,13 +185,7 @@ public struct SyncGroupHandler: Sendable {
     /// `SyncGroups_ListSyncDatabaseIds`: the sync databases in use in a subscription and location.
     public func listSyncDatabaseIDs(subscriptionID: ResourceName, location: String) async throws -> [String] {
         guard normalizedLocation(location) == normalizedLocation(self.environment.location) else { return [] }
-        return try await self.environment.store.read { reader in
-            let candidates =
-                try reader.groups(inSubscription: subscriptionID).compactMap(\.settings.syncDatabaseID)
-                + reader.agents(inSubscription: subscriptionID).compactMap(\.syncDatabaseID)
-            var seen = Set<String>()
-            return candidates.filter { seen.insert($0.armKey).inserted }
-        }
+        return try await self.environment.store.read { try syncDatabasesInUse(subscriptionID, in: $0) }
     }
 
     static func existing(_ path: SyncGroupPath, in reader: StoreReader) throws -> SyncGroup {
@@ -218,46 +208,88 @@ public struct SyncGroupHandler: Sendable {
     /// One sync database per subscription and region: a different one than the groups and agents already use fails.
     static func checkSyncDatabase(_ id: String?, for path: SyncGroupPath, in reader: StoreReader) throws {
         guard let id, let wanted = DatabasePath(armID: id) else { return }
-        let subscription = path.database.server.subscriptionID
-        let inUse =
-            try reader.groupSyncDatabaseIDs(inSubscription: subscription, excluding: path.id.armKey)
-            + reader.agents(inSubscription: subscription).compactMap(\.syncDatabaseID)
-        try requireSameSyncDatabase(wanted, inUse: inUse)
+        try requireSameSyncDatabase(wanted, inUse: syncDatabasesInUse(path.database.server.subscriptionID, excluding: path.id.armKey, in: reader))
     }
 
-    /// Ends a group write whose schema cannot be applied, with the failed operation that answers for it.
-    private struct SchemaNotApplied: Error {
+    /// A group write decided in one store write, waiting for its schema to be provisioned.
+    struct PendingGroup: Sendable {
+        var group: SyncGroup
+        var tables: [SyncTable]
+        /// The members as they were before being marked `Provisioning`.
+        var previous: [SyncMember]
+        var marked: [SyncMember]
         var operation: LongRunningOperation
     }
 
-    /// Runs a group write in one transaction. When its schema cannot be applied, nothing of it is kept but
-    /// its failed operation: the live service accepts such a write with 202 and fails it on the poll
-    /// (`SyncOperation_GenericFailure`, Azure/azure-powershell#14405).
+    /// A group write: `prepare` builds the group as written (in the store's write) with the schema the
+    /// request gave and the result to answer with. When the schema cannot be applied, nothing of it is kept
+    /// but its failed operation: the live service accepts such a write with 202 and fails it on the poll
+    /// (`SyncOperation_GenericFailure`, Azure/azure-powershell#14405). When it selects tables, the members
+    /// are `Provisioning` until the executor has provisioned them, outside the store's write.
     private func writeGroup(
-        _ body: @escaping @Sendable (StoreWriter) throws -> LongRunningOperation
+        operationID: UUID,
+        server: ServerPath,
+        _ prepare: @escaping @Sendable (StoreWriter) throws -> (SyncGroup, SyncGroupSchema?, @Sendable (SyncGroup) -> OperationResult)
     ) async throws -> LongRunningOperation {
-        do {
-            return try await self.environment.store.write(body)
-        } catch let failure as SchemaNotApplied {
-            try await self.environment.store.write { try $0.save(failure.operation) }
-            return failure.operation
+        let environment = self.environment
+        let decision = try await environment.store.write { store -> GroupWrite in
+            var (group, requested, result) = try prepare(store)
+            let tables: [SyncTable]?
+            do {
+                try Self.checkSchema(requested, of: group.path, in: store.reader)
+                tables = try Provisioning.tables(of: group, in: store.reader)
+            } catch let error as DataSyncError {
+                return .done(try environment.record(operationID, server: server, result: result(group), progress: .failed(error), in: store))
+            }
+            var lifecycle = GroupLifecycle(group.syncState)
+            guard try !lifecycle.handle(.schemaSaved(selectsTables: tables != nil)).isEmpty, let tables else {
+                group.syncState = lifecycle.state
+                try store.save(group)
+                return .done(try environment.record(operationID, server: server, result: result(group), in: store))
+            }
+            let previous = try store.reader.members(in: group.path)
+            let marked = try Provisioning.begin(previous, store: store)
+            let operation = try environment.record(operationID, server: server, result: result(group), progress: .running, in: store)
+            return .provision(PendingGroup(group: group, tables: tables, previous: previous, marked: marked, operation: operation))
+        }
+        switch decision {
+        case .done(let finished): return finished
+        case .provision(let pending): return try await self.finishProvisioning(pending)
         }
     }
 
-    /// Checks the schema a write gives (`requested`) and provisions the group's.
-    /// - Returns: why the schema cannot be applied, or `nil` once it is.
-    private static func applySchema(
-        _ requested: SyncGroupSchema?,
-        to group: inout SyncGroup,
-        environment: HandlerEnvironment,
-        store: StoreWriter
-    ) throws -> DataSyncError? {
-        do {
-            try Self.checkSchema(requested, of: group.path, in: store.reader)
-            try Provisioning.apply(to: &group, environment: environment, store: store)
-            return nil
-        } catch let error as DataSyncError {
-            return error
+    /// A group write decided in one store write: finished there, or waiting for provisioning.
+    enum GroupWrite: Sendable {
+        case done(LongRunningOperation)
+        case provision(PendingGroup)
+    }
+
+    /// Provisions a pending group's schema outside the store's write, then commits the group, its members'
+    /// states and the operation in one write.
+    func finishProvisioning(_ pending: PendingGroup) async throws -> LongRunningOperation {
+        let environment = self.environment
+        let outcome = await environment.executor.provision(
+            group: pending.group,
+            tables: pending.tables,
+            members: pending.marked,
+            now: environment.clock.now
+        )
+        return try await environment.store.write { store in
+            var operation = pending.operation
+            switch outcome {
+            case .hubFailed(let error):
+                try Provisioning.undo(pending.previous, store: store)
+                operation.progress = .failed(error)
+            case .provisioned(let outcomes):
+                try Provisioning.commit(outcomes, group: pending.group.path, now: environment.clock.now, store: store)
+                var group = pending.group
+                try Provisioning.updateReadiness(&group, reader: store.reader)
+                try store.save(group)
+                operation.result = operation.result.replacingGroup(group)
+                operation.progress = .succeeded
+            }
+            try store.save(operation)
+            return operation
         }
     }
 
@@ -272,11 +304,19 @@ public struct SyncGroupHandler: Sendable {
     }
 }
 
-/// Fails when `wanted` differs from a sync database already in use. Each distinct id is parsed once: a
-/// subscription's groups mostly share one.
-func requireSameSyncDatabase(_ wanted: DatabasePath, inUse: [String]) throws {
+/// The sync databases a subscription's groups and agents use, each once, groups first; the resource keyed
+/// `excluding` (the one being written) left out.
+func syncDatabasesInUse(_ subscription: ResourceName, excluding key: String? = nil, in reader: StoreReader) throws -> [String] {
+    let ids =
+        try reader.groupSyncDatabaseIDs(inSubscription: subscription, excluding: key ?? "")
+        + reader.agents(inSubscription: subscription).filter { $0.path.id.armKey != key }.compactMap(\.syncDatabaseID)
     var seen = Set<String>()
-    for id in inUse where seen.insert(id.armKey).inserted {
+    return ids.filter { seen.insert($0.armKey).inserted }
+}
+
+/// Fails when `wanted` differs from a sync database already in use.
+func requireSameSyncDatabase(_ wanted: DatabasePath, inUse: [String]) throws {
+    for id in inUse {
         guard let existing = DatabasePath(armID: id), existing.id.armKey != wanted.id.armKey else { continue }
         throw DataSyncError.wrongSyncDatabase(
             specified: "\(wanted.server.server)\\\(wanted.database)",
@@ -296,38 +336,44 @@ public func logSource(server: String, database: String) -> String {
     return "\(fqdn)/\(database)"
 }
 
-/// Reads a database's catalogue into the stored schema of `ownerID`, and logs the outcome as the service
-/// does: `SchemaRefreshSuccess`, or `SchemaRefreshFailure` with the reason (the operation still succeeds).
+/// Reads a database's catalogue outside the store's write, then stores it as the schema of `ownerID` with
+/// its log entry and the finished operation in one write. The outcome is logged as the service does:
+/// `SchemaRefreshSuccess`, or `SchemaRefreshFailure` with the reason (the operation still succeeds).
 func refreshDatabaseSchema(
     of key: () throws -> DatabaseKey,
     ownerID: String,
     source: String,
     group: SyncGroupPath,
-    tracingID: UUID,
-    environment: HandlerEnvironment,
-    store: StoreWriter
-) throws {
+    operationID: UUID,
+    result: OperationResult,
+    environment: HandlerEnvironment
+) async throws -> LongRunningOperation {
     let now = environment.clock.now
-    let entry: SyncLogEntry
-    do {
-        try store.saveSchema(try environment.databases.readSchema(try key(), at: now), ownerID: ownerID)
-        entry = SyncLogEntry(
-            timestamp: now,
-            type: .success,
-            source: source,
-            details: "Schema information obtained successfully.",
-            tracingID: tracingID,
-            operationStatus: "SchemaRefreshSuccess"
-        )
-    } catch {
-        entry = SyncLogEntry(
-            timestamp: now,
-            type: .error,
-            source: source,
-            details: "Getting schema information for the database failed with the exception \"\(error)\"",
-            tracingID: tracingID,
-            operationStatus: "SchemaRefreshFailure"
-        )
+    let schema = await environment.executor.readSchema(key, at: now)
+    return try await environment.store.write { store in
+        let entry: SyncLogEntry
+        switch schema {
+        case .success(let schema):
+            try store.saveSchema(schema, ownerID: ownerID)
+            entry = SyncLogEntry(
+                timestamp: now,
+                type: .success,
+                source: source,
+                details: "Schema information obtained successfully.",
+                tracingID: operationID,
+                operationStatus: "SchemaRefreshSuccess"
+            )
+        case .failure(let error):
+            entry = SyncLogEntry(
+                timestamp: now,
+                type: .error,
+                source: source,
+                details: "Getting schema information for the database failed with the exception \"\(error)\"",
+                tracingID: operationID,
+                operationStatus: "SchemaRefreshFailure"
+            )
+        }
+        try store.appendLog(entry, to: group)
+        return try environment.record(operationID, server: group.database.server, result: result, in: store)
     }
-    try store.appendLog(entry, to: group)
 }

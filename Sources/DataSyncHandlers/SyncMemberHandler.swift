@@ -2,6 +2,7 @@ import DataSyncEngine
 import DataSyncModel
 import DataSyncStore
 import Foundation
+import Logging
 
 /// The semantics of the sync member operations, transport-agnostic.
 public struct SyncMemberHandler: Sendable {
@@ -36,7 +37,7 @@ public struct SyncMemberHandler: Sendable {
     ) async throws -> LongRunningOperation {
         try Self.validate(settings)
         let environment = self.environment
-        return try await environment.store.write { store in
+        let decision = try await environment.store.write { store -> MemberWrite in
             let group = try SyncGroupHandler.existing(path.group, in: store.reader)
             let existing = try store.reader.member(path)
             var member = existing ?? SyncMember(
@@ -45,18 +46,12 @@ public struct SyncMemberHandler: Sendable {
                 createdAt: environment.clock.now
             )
             member.settings = settings
-            // A PUT that repeats the member as it is (retries, declarative tools) changes no row: its
-            // encoding and update were a tenth of a durable PUT's CPU, inside the serialised write.
-            if member != existing { try store.save(member) }
-            try Self.provision(member, in: group, environment: environment, store: store)
-            let operation = environment.operation(
-                id: operationID,
-                server: path.group.database.server,
-                result: .memberUpserted(member, created: existing == nil)
-            )
-            try store.save(operation)
-            return operation
+            let created = existing == nil
+            return try Self.decide(member, was: existing, in: group, operationID: operationID, environment: environment, store: store) {
+                .memberUpserted($0, created: created)
+            }
         }
+        return try await self.finish(decision)
     }
 
     /// `SyncMembers_Update`: merges the given properties into the member.
@@ -68,37 +63,158 @@ public struct SyncMemberHandler: Sendable {
         guard patch != SyncMemberSettings() else { throw DataSyncError.emptyRequestBody(.syncMember) }
         try Self.validate(patch)
         let environment = self.environment
-        return try await environment.store.write { store in
-            var member = try Self.existing(path, in: store.reader)
+        let decision = try await environment.store.write { store -> MemberWrite in
+            let existing = try Self.existing(path, in: store.reader)
+            var member = existing
             member.settings.merge(patch)
-            try store.save(member)
-            try Self.provision(member, in: try SyncGroupHandler.existing(path.group, in: store.reader), environment: environment, store: store)
-            let operation = environment.operation(
-                id: operationID,
-                server: path.group.database.server,
-                result: .memberPatched(member, patch: patch)
-            )
-            try store.save(operation)
-            return operation
+            let group = try SyncGroupHandler.existing(path.group, in: store.reader)
+            return try Self.decide(member, was: existing, in: group, operationID: operationID, environment: environment, store: store) {
+                .memberPatched($0, patch: patch)
+            }
+        }
+        return try await self.finish(decision)
+    }
+
+    /// A member write decided in one store write: finished there, or waiting for provisioning.
+    enum MemberWrite: Sendable {
+        case done(LongRunningOperation)
+        case provision(Pending)
+
+        struct Pending: Sendable {
+            var group: SyncGroup
+            var tables: [SyncTable]
+            /// The member as saved, `Provisioning`.
+            var member: SyncMember
+            /// The member before the write; `nil` when the write creates it.
+            var previous: SyncMember?
+            /// The running operation, finished by the commit.
+            var operation: LongRunningOperation
         }
     }
 
-    /// `SyncMembers_Delete`. `nil` when there was nothing to delete.
+    /// Saves `member` and its operation. When the group's schema selects tables and the member is not yet
+    /// provisioned for its database, the member is saved `Provisioning` and the operation running.
+    static func decide(
+        _ member: SyncMember,
+        was existing: SyncMember?,
+        in group: SyncGroup,
+        operationID: UUID,
+        environment: HandlerEnvironment,
+        store: StoreWriter,
+        result: @escaping @Sendable (SyncMember) -> OperationResult
+    ) throws -> MemberWrite {
+        let server = group.path.database.server
+        guard Provisioning.memberNeedsProvisioning(member, was: existing), let tables = try Provisioning.tables(of: group, in: store.reader) else {
+            // A PUT that repeats the member as it is (retries, declarative tools) changes no row, and
+            // spends nothing inside the serialised write.
+            if member != existing { try store.save(member) }
+            try Provisioning.updateReadiness(of: group.path, store: store)
+            return .done(try environment.record(operationID, server: server, result: result(member), in: store))
+        }
+        let marked = try Provisioning.begin([member], store: store)[0]
+        let operation = try environment.record(operationID, server: server, result: result(marked), progress: .running, in: store)
+        return .provision(MemberWrite.Pending(group: group, tables: tables, member: marked, previous: existing, operation: operation))
+    }
+
+    /// The operation of a member write, once any provisioning it decided on is done.
+    /// - Throws: the hub's failure, after putting the member back as it was.
+    func finish(_ decision: MemberWrite) async throws -> LongRunningOperation {
+        switch decision {
+        case .done(let operation): return operation
+        case .provision(let pending): return try await self.provision(pending)
+        }
+    }
+
+    /// Provisions a pending member outside the store's write, then commits its state and its operation.
+    private func provision(_ pending: MemberWrite.Pending) async throws -> LongRunningOperation {
+        let environment = self.environment
+        let outcome = await environment.executor.provision(
+            group: pending.group,
+            tables: pending.tables,
+            members: [pending.member],
+            now: environment.clock.now
+        )
+        let operation = try await environment.store.write { store -> LongRunningOperation in
+            var operation = pending.operation
+            switch outcome {
+            case .hubFailed(let error):
+                if let previous = pending.previous {
+                    try Provisioning.undo([previous], store: store)
+                } else {
+                    try store.deleteMember(pending.member.path)
+                }
+                operation.progress = .failed(error)
+            case .provisioned(let outcomes):
+                try Provisioning.commit(outcomes, group: pending.group.path, now: environment.clock.now, store: store)
+                try Provisioning.updateReadiness(of: pending.group.path, store: store)
+                let member = try store.reader.member(pending.member.path) ?? pending.member
+                operation.result = operation.result.replacingMember(member)
+                operation.progress = .succeeded
+            }
+            try store.save(operation)
+            return operation
+        }
+        // The undo and the failed operation are committed; the client hears of the failure directly.
+        if case .failed(let error) = operation.progress { throw error }
+        return operation
+    }
+
+    /// `SyncMembers_Delete`. `nil` when there was nothing to delete. A member that holds tracking is
+    /// `DeProvisioning` while its databases are cleaned; when that fails, it stays, `DeProvisionFailed`, and
+    /// the operation fails with the reason (a second delete tries again).
     public func delete(_ path: SyncMemberPath, operationID: UUID) async throws -> LongRunningOperation? {
         let environment = self.environment
-        return try await environment.store.write { store in
+        let server = path.group.database.server
+        let pending = try await environment.store.write { store -> MemberDelete? in
             guard let member = try store.reader.member(path) else { return nil }
-            try store.deleteMember(member.path)
-            environment.dataPlane.deprovision(member: member)
-            if var group = try store.reader.group(path.group) {
-                group.syncState = Provisioning.readiness(group, members: try store.reader.members(in: group.path))
-                try store.save(group)
+            var lifecycle = MemberLifecycle(member.syncState)
+            let actions = try lifecycle.handle(.deleteRequested)
+            guard actions.contains(.deprovision) else {
+                try store.deleteMember(member.path)
+                try Provisioning.updateReadiness(of: member.path.group, store: store)
+                return .done(try environment.record(operationID, server: server, result: .memberDeleted(member.path), in: store))
             }
-            let operation = environment.operation(
-                id: operationID,
-                server: path.group.database.server,
-                result: .memberDeleted(member.path)
-            )
+            var marked = member
+            marked.syncState = lifecycle.state
+            try store.save(marked)
+            let operation = try environment.record(operationID, server: server, result: .memberDeleted(member.path), progress: .running, in: store)
+            return .deprovision(marked, operation)
+        }
+        switch pending {
+        case nil: return nil
+        case .done(let operation): return operation
+        case .deprovision(let member, let operation): return try await self.finishDelete(member, operation: operation)
+        }
+    }
+
+    /// A member delete decided in one store write: finished there, or waiting for deprovisioning.
+    enum MemberDelete: Sendable {
+        case done(LongRunningOperation)
+        case deprovision(SyncMember, LongRunningOperation)
+    }
+
+    /// Removes a `DeProvisioning` member's tracking, then commits its removal (or its failure) and the
+    /// operation.
+    func finishDelete(_ member: SyncMember, operation: LongRunningOperation) async throws -> LongRunningOperation {
+        let environment = self.environment
+        let failure = await environment.executor.deprovision(member: member)
+        if let failure {
+            environment.logger.error("deprovisioning \(member.path.id) failed: \(failure)")
+        }
+        return try await environment.store.write { store in
+            var operation = operation
+            var lifecycle = MemberLifecycle(.deProvisioning)
+            let actions = try lifecycle.handle(failure.map { .deprovisioningFailed(reason: $0) } ?? .deprovisioned)
+            if actions.contains(.deleteRecord) {
+                try store.deleteMember(member.path)
+                operation.progress = .succeeded
+            } else if var current = try store.reader.member(member.path) {
+                current.syncState = lifecycle.state
+                try store.save(current)
+                try writeLogs(actions, of: current, now: environment.clock.now, store: store)
+                operation.progress = .failed(.genericFailure("deprovisioning the member database failed: \(failure ?? "")"))
+            }
+            try Provisioning.updateReadiness(of: member.path.group, store: store)
             try store.save(operation)
             return operation
         }
@@ -107,25 +223,16 @@ public struct SyncMemberHandler: Sendable {
     /// `SyncMembers_RefreshMemberSchema`: a long-running read of the member's catalogue.
     public func refreshSchema(_ path: SyncMemberPath, operationID: UUID) async throws -> LongRunningOperation {
         let environment = self.environment
-        return try await environment.store.write { store in
-            let member = try Self.existing(path, in: store.reader)
-            try refreshDatabaseSchema(
-                of: { try DataPlane.memberKey(member) },
-                ownerID: member.path.id,
-                source: memberSource(member),
-                group: member.path.group,
-                tracingID: operationID,
-                environment: environment,
-                store: store
-            )
-            let operation = environment.operation(
-                id: operationID,
-                server: path.group.database.server,
-                result: .memberSchemaRefreshed(member.path)
-            )
-            try store.save(operation)
-            return operation
-        }
+        let member = try await environment.store.read { try Self.existing(path, in: $0) }
+        return try await refreshDatabaseSchema(
+            of: { try DataPlane.memberKey(member) },
+            ownerID: member.path.id,
+            source: memberSource(member),
+            group: member.path.group,
+            operationID: operationID,
+            result: .memberSchemaRefreshed(member.path),
+            environment: environment
+        )
     }
 
     /// `SyncMembers_ListMemberSchemas`: empty until a refresh has run.
@@ -134,14 +241,6 @@ public struct SyncMemberHandler: Sendable {
             let member = try Self.existing(path, in: reader)
             return try reader.schema(ownerID: member.path.id).map { [$0] } ?? []
         }
-    }
-
-    /// Provisions a member added to (or changed in) a group whose schema is set, and updates the group's
-    /// readiness.
-    static func provision(_ member: SyncMember, in group: SyncGroup, environment: HandlerEnvironment, store: StoreWriter) throws {
-        var updated = group
-        try Provisioning.apply(to: &updated, members: [member], environment: environment, store: store)
-        if updated.syncState != group.syncState { try store.save(updated) }
     }
 
     static func existing(_ path: SyncMemberPath, in reader: StoreReader) throws -> SyncMember {

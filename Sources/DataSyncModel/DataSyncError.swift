@@ -128,6 +128,20 @@ extension DataSyncError {
     }
 
     /// A `syncDatabaseId` (or similar) that is not a database ARM id.
+    /// A schema selects a column whose type Data Sync cannot sync.
+    public static func unsupportedColumnType(column: String, table: String, dataType: String) -> DataSyncError {
+        DataSyncError(
+            .badRequest,
+            wireCode: "SyncOperation_UnsupportedDataTypeColumnInSchema",
+            message: "Column '\(column)' of table '\(table)' has the data type '\(dataType)', which Data Sync does not support."
+        )
+    }
+
+    /// The answer to a poll of an operation whose work a restart of the emulator cut short.
+    public static let interruptedByRestart = DataSyncError.genericFailure(
+        "the operation was interrupted by a restart of the emulator; run it again."
+    )
+
     public static let invalidDatabaseResourceID = DataSyncError(
         .badRequest,
         wireCode: "InvalidDatabaseResourceId",

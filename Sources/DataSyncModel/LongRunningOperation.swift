@@ -27,6 +27,25 @@ public enum OperationResult: Sendable, Codable, Equatable {
         }
     }
 
+    /// The same result with the member as committed, for a write whose member changed state after it was
+    /// accepted (provisioning).
+    public func replacingMember(_ member: SyncMember) -> OperationResult {
+        switch self {
+        case .memberUpserted(_, let created): .memberUpserted(member, created: created)
+        case .memberPatched(_, let patch): .memberPatched(member, patch: patch)
+        default: self
+        }
+    }
+
+    /// The same result with the group as committed; see ``replacingMember(_:)``.
+    public func replacingGroup(_ group: SyncGroup) -> OperationResult {
+        switch self {
+        case .groupUpserted(_, let created): .groupUpserted(group, created: created)
+        case .groupPatched(_, let patch): .groupPatched(group, patch: patch)
+        default: self
+        }
+    }
+
     /// The polling endpoint family that answers for this operation.
     public var family: OperationFamily {
         switch self {

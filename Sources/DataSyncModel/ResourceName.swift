@@ -68,8 +68,8 @@ public enum ResourceKind: String, Sendable, Codable, CaseIterable {
     case location
 }
 
-/// Stored as a bare JSON string: a member's path holds six names, and a keyed container per name was a
-/// measurable share of every read. The keyed form `{"value": …}` of older state files still decodes.
+/// Stored as a bare JSON string: a member's path holds six names, and a keyed container per name costs
+/// every read (see BENCHMARKS.md). The keyed form `{"value": …}` of older state files still decodes.
 extension ResourceName: Codable {
     private enum CodingKeys: String, CodingKey {
         case value

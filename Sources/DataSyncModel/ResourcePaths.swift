@@ -131,9 +131,8 @@ extension SyncAgentPath {
     }
 }
 
-/// A path is stored as its ARM id, one string: as nested objects (a member's path is four of them, around
-/// six names) its encoding was a fifth of a durable member PUT's work. The nested form of older state files
-/// still decodes.
+/// A path is stored as its ARM id, one string, which is cheaper to encode than nested objects (see
+/// BENCHMARKS.md). The nested form of older state files still decodes.
 private protocol StoredAsARMID: Codable {
     associatedtype LegacyForm: Decodable
     var id: String { get }

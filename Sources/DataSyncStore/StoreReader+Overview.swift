@@ -52,4 +52,18 @@ extension StoreReader {
             arguments: [now.timeIntervalSinceReferenceDate]
         ) ?? 0
     }
+
+    /// The operations whose work had not finished when they were last written: after a restart, the work
+    /// the previous process left in flight.
+    public func runningOperations() throws -> [LongRunningOperation] {
+        try Data.fetchAll(
+            self.db,
+            sql: "SELECT body FROM operation WHERE json_extract(CAST(body AS TEXT), '$.progress.running') IS NOT NULL"
+        ).map { try self.decode(LongRunningOperation.self, $0) }
+    }
+
+    /// Every member whose state is one of `states`.
+    public func members(in states: Set<SyncMemberState>) throws -> [SyncMember] {
+        try self.allMembers().filter { states.contains($0.syncState) }
+    }
 }

@@ -2,8 +2,8 @@ import DataSyncModel
 import Foundation
 import GRDB
 
-/// Keys in declaration order (sorting them cost a share of every write, and nothing reads the bytes but
-/// `JSONDecoder` and `json_extract`), slashes unescaped (ARM ids are full of them).
+/// Keys in declaration order (nothing reads the bytes but `JSONDecoder` and `json_extract`, so sorting
+/// would be work for nobody), slashes unescaped (ARM ids are full of them).
 private let encoder: JSONEncoder = {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.withoutEscapingSlashes]
@@ -108,7 +108,7 @@ public struct StoreReader {
     }
 
     /// The `syncDatabaseID`s of a subscription's groups other than the one keyed `key`, read from the stored
-    /// JSON by SQLite: decoding every group made each group creation cost as much as the groups before it.
+    /// JSON by SQLite, so that creating a group does not decode every group before it.
     public func groupSyncDatabaseIDs(inSubscription subscriptionID: ResourceName, excluding key: String) throws -> [String] {
         try String.fetchAll(
             self.db,

@@ -156,11 +156,6 @@ struct GroupDetail: Sendable {
     static let logLimit = 25
     /// How many conflicts the page shows.
     static let conflictLimit = 20
-    /// Member states in which a member holds change tracking, so its tables are compared.
-    static let comparedStates: Set<SyncMemberState> = [
-        .provisioned, .syncInProgress, .syncSucceeded, .syncSucceededWithWarnings, .syncFailed, .syncCancelling, .syncCancelled,
-    ]
-
     /// Reads the group (`nil` when it does not exist) and digests its tables in every database.
     static func load(
         _ path: SyncGroupPath,
@@ -232,7 +227,7 @@ struct GroupDetail: Sendable {
     ) throws -> [Comparison] {
         let hubKey = try DatabaseKey(server: group.path.database.server.server.value, database: group.path.database.database.value)
         let memberKeys: [DatabaseKey?] = members.map { member in
-            guard Self.comparedStates.contains(member.syncState),
+            guard MemberLifecycle(member.syncState).isProvisioned,
                 let server = member.settings.serverName, let database = member.settings.databaseName
             else { return nil }
             return try? DatabaseKey(server: server, database: database)

@@ -121,13 +121,27 @@ extension EmulatorProcess {
         return try await self.send("POST", "/_emulator/databases/\(database.server)/\(database.database)/query", body: body)
     }
 
+    /// What the sqlite3 shell prints (output and errors) for `sql` run in `file`.
+    static func sqlite3(_ file: URL, _ sql: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [file.path, sql]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return output
+    }
+
     /// `PRAGMA integrity_check` of every SQLite file under `directory`, by the sqlite3 shell.
     static func integrityProblems(under directory: URL) throws -> [String] {
         var problems: [String] = []
         let files = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)?
             .compactMap { $0 as? URL }.filter { $0.pathExtension == "sqlite" } ?? []
         for file in files {
-            let output = try runTool("/usr/bin/sqlite3", [file.path, "PRAGMA integrity_check;"]).output
+            let output = try self.sqlite3(file, "PRAGMA integrity_check;")
             if output.trimmingCharacters(in: .whitespacesAndNewlines) != "ok" {
                 problems.append("\(file.lastPathComponent): \(output)")
             }

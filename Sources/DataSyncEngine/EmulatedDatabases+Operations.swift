@@ -88,14 +88,12 @@ extension EmulatedDatabases {
             let cursor = try Row.fetchCursor(db, sql: "SELECT \(table.columns.map(quote).joined(separator: ", ")) FROM \(quote(table.name))")
             while let row = try cursor.next() {
                 rows += 1
-                var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+                var hash = FNV1a()
                 for index in 0..<table.columns.count {
-                    for byte in SyncEngine.text(row[index] as DatabaseValue).utf8 {
-                        hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-                    }
-                    hash = (hash ^ 0x1F) &* 0x0000_0100_0000_01B3
+                    for byte in SyncEngine.text(row[index] as DatabaseValue).utf8 { hash.combine(UInt64(byte)) }
+                    hash.combine(0x1F)
                 }
-                sum = sum &+ hash
+                sum = sum &+ hash.value
             }
             return (rows, String(sum, radix: 16))
         }
