@@ -53,7 +53,7 @@ public struct ResourceName: Hashable, Sendable, CustomStringConvertible {
         return !bytes.contains { byte in byte < 0x20 || byte == 0x7F || Self.forbiddenBytes.contains(byte) }
     }
 
-    private static let forbiddenBytes: Set<UInt8> = Set(Self.forbiddenCharacters.map { $0.asciiValue! })
+    private static let forbiddenBytes: Set<UInt8> = Set(Self.forbiddenCharacters.compactMap(\.asciiValue))
 }
 
 /// The kinds of names that appear in Data Sync resource paths.

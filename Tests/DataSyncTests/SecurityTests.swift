@@ -323,6 +323,7 @@ import Testing
             try check("GET", "\(logs)&startTime=2020-01-01T00:00:00Z&endTime=9999-12-31T23:59:59Z&continuationToken=\(bare)")
             try check("GET", "\(logs)&startTime=\(bare)&endTime=\(bare)")
             try check("GET", "\(dashboardGroup)?logType=\(bare)")
+            try check("GET", "/_emulator/requests?limit=\(bare)")
         }
         for date in ["0000-01-01T00:00:00Z", "9999-12-31T23:59:59.9999999Z", "+275760-09-13T00:00:00Z", "9999-12-31T23:59:59-14:00"] {
             try check("GET", "\(HowTo.groupPath())/logs?\(Self.v)&type=All&startTime=\(date)&endTime=\(date)")
