@@ -188,9 +188,10 @@ import FoundationNetworking
         }
     }
 
-    /// Sends a query in the hub on a bare connection and returns without waiting for its answer.
+    /// Sends a query (SQLite's dialect) in the hub on a bare connection and returns without waiting for its
+    /// answer.
     static func startQuery(_ sql: String, on emulator: EmulatorProcess) throws -> RawHTTPClient {
-        let body = JSONValue.object(["sql": .string(sql)]).serialized()
+        let body = JSONValue.object(["sql": .string(sql), "dialect": .string("sqlite")]).serialized()
         let socket = try RawHTTPClient(baseURL: emulator.baseURL)
         try socket.send(
             "POST /_emulator/databases/\(Self.hub.server)/\(Self.hub.database)/query HTTP/1.1\r\nHost: 127.0.0.1\r\n"
