@@ -245,13 +245,15 @@ public struct LocalOriginMiddleware<Context: ARMRequestContext>: RouterMiddlewar
         return response
     }
 
-    /// A body must be of a type its route takes. One that may be present (a length above zero, a chunked
-    /// body, or a type without a length) is checked; an empty one is not, so `curl -X POST -d ''` still works.
+    /// A body must be of a type its route takes. One that may be present (a length above zero, or a type
+    /// without a length) is checked; an empty one is not, so `curl -X POST -d ''` still works. A chunked body
+    /// without a type passes: clients send an empty POST that way, and no browser sends a chunked request
+    /// over HTTP/1.1 (streamed uploads need HTTP/2), so no web page can use it.
     private func checkBody(_ request: Request) throws {
         let contentType = request.headers.firstValue(.contentType)
         let length = request.headers.firstValue(.contentLength).flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         let hasBody =
-            (length ?? 0) > 0 || request.headers.firstValue(.transferEncoding) != nil || (length == nil && contentType != nil)
+            (length ?? 0) > 0 || (length == nil && contentType != nil)
         guard hasBody else { return }
         let accepted = self.policy.acceptedMediaTypes(request.uri.path)
         guard let contentType, accepted.contains(where: { $0.matches(contentType) }) else {
