@@ -98,6 +98,25 @@ extension ARMError {
         )
     }
 
+    /// Request headers past what the server reads.
+    public static func requestHeaderFieldsTooLarge(limit: String) -> ARMError {
+        ARMError(
+            status: .requestHeaderFieldsTooLarge,
+            code: "RequestHeaderFieldsTooLarge",
+            message: "The request headers are larger than the \(limit) the emulator accepts."
+        )
+    }
+
+    /// Bytes that are not an HTTP/1.1 request.
+    public static func malformedHTTP(_ reason: String) -> ARMError {
+        ARMError(status: .badRequest, code: "BadRequest", message: "The request is not valid HTTP/1.1: \(reason).")
+    }
+
+    /// SQL the query endpoint cannot run: a syntax error, T-SQL outside the subset, a constraint.
+    public static func invalidQuery(_ detail: String) -> ARMError {
+        ARMError(status: .badRequest, code: "InvalidQuery", message: detail)
+    }
+
     /// Anything unexpected; the request is answered and the server keeps serving.
     public static let internalServerError = ARMError(
         status: .internalServerError,

@@ -66,7 +66,7 @@ struct DatabaseQueryController: Sendable {
         } catch let error as QueryError {
             throw Self.armError(error)
         } catch let error as EngineError {
-            throw ARMError(status: .badRequest, code: "InvalidQuery", message: error.description)
+            throw ARMError.invalidQuery(error.description)
         }
     }
 
@@ -77,7 +77,7 @@ struct DatabaseQueryController: Sendable {
         do {
             return try await offload { try self.databases.translate(key, tsql: tsql, now: now) }
         } catch let error as EngineError {
-            throw ARMError(status: .badRequest, code: "InvalidQuery", message: error.description)
+            throw ARMError.invalidQuery(error.description)
         }
     }
 

@@ -18,13 +18,9 @@ final class ParseErrorHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         let armError: ARMError =
             if case .headerOverflow = parserError {
-                ARMError(
-                    status: .requestHeaderFieldsTooLarge,
-                    code: "RequestHeaderFieldsTooLarge",
-                    message: "The request headers are larger than the 80 KiB the emulator accepts."
-                )
+                ARMError.requestHeaderFieldsTooLarge(limit: "80 KiB")
             } else {
-                ARMError(status: .badRequest, code: "BadRequest", message: "The request is not valid HTTP/1.1: \(parserError).")
+                ARMError.malformedHTTP("\(parserError)")
             }
         let body = ByteBuffer(string: armError.body.serialized())
         let head = HTTPResponse(

@@ -225,7 +225,7 @@ struct WireDecoder: Sendable {
     private func identity(_ value: JSONValue?) throws -> DataSyncIdentity? {
         guard let object = try self.object(value, path: "identity") else { return nil }
         guard object["type"] != nil, object["type"] != .null else {
-            throw DataSyncError(.badRequest, wireCode: "DataSyncMissingIdentityType", message: "The identity type must be specified.")
+            throw DataSyncError.missingIdentityType
         }
         guard let type: DataSyncIdentityType = try self.enumeration(object["type"], path: "identity.type", parameter: "identity.type") else {
             return nil
@@ -234,18 +234,10 @@ struct WireDecoder: Sendable {
             .members.map(\.key) ?? []
         if type == .userAssigned || type == .systemAssignedUserAssigned {
             guard !identities.isEmpty else {
-                throw DataSyncError(
-                    .badRequest,
-                    wireCode: "DataSyncMissingUserAssignedIdentities",
-                    message: "The identity type is set to 'UserAssigned', but no user-assigned identities are listed."
-                )
+                throw DataSyncError.missingUserAssignedIdentities
             }
             guard identities.count == 1 else {
-                throw DataSyncError(
-                    .badRequest,
-                    wireCode: "DataSyncMultipleIdentities",
-                    message: "Only one user-assigned managed identity is supported for a sync configuration."
-                )
+                throw DataSyncError.multipleIdentities
             }
         }
         return DataSyncIdentity(

@@ -162,6 +162,27 @@ extension DataSyncError {
         message: "Cannot delete sync agent because it is used by sync member."
     )
 
+    /// An `identity` without a `type`.
+    public static let missingIdentityType = DataSyncError(
+        .badRequest,
+        wireCode: "DataSyncMissingIdentityType",
+        message: "The identity type must be specified."
+    )
+
+    /// A user-assigned identity type with no identity listed.
+    public static let missingUserAssignedIdentities = DataSyncError(
+        .badRequest,
+        wireCode: "DataSyncMissingUserAssignedIdentities",
+        message: "The identity type is set to 'UserAssigned', but no user-assigned identities are listed."
+    )
+
+    /// More than one user-assigned identity: the service takes one.
+    public static let multipleIdentities = DataSyncError(
+        .badRequest,
+        wireCode: "DataSyncMultipleIdentities",
+        message: "Only one user-assigned managed identity is supported for a sync configuration."
+    )
+
     /// A body that is not JSON, or a property of the wrong type.
     public static func invalidRequestContent(_ detail: String) -> DataSyncError {
         DataSyncError(
