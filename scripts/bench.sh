@@ -284,7 +284,7 @@ def cmd_bodies(args):
     """Section 6: 4 MiB bodies to the query endpoint (a JSON endpoint that parses, then refuses a non-object)."""
     path = "/_emulator/databases/bench-server/bench-db/query"
     size = 4 * 1024 * 1024
-    array = b"[" + b"0," * (size // 2 - 1) + b"0]"
+    array = b"[" + b"0," * (size // 2 - 2) + b"0]"  # size - 1 bytes: within the 4 MiB limit
     string = b'"' + b"0" * (size - 2) + b'"'
 
     def post(connection, body):

@@ -70,7 +70,7 @@ struct ARMCall: Sendable {
         }
         let value: JSONValue
         do {
-            value = try JSONValue.parse(data)
+            value = try await parseJSONBody(data)
         } catch let error as JSONParseError {
             throw DataSyncError.invalidRequestContent(error.reason)
         }
