@@ -35,7 +35,7 @@ def call(method, path, body=None, connection=None):
 
 
 def query(database, sql):
-    status, payload = call("POST", f"/_emulator/databases/bench/{database}/query", {"sql": sql})
+    status, payload = call("POST", f"/_emulator/databases/bench/{database}/query", {"sql": sql, "dialect": "sqlite"})
     assert status == 200, payload
 
 
@@ -89,7 +89,7 @@ def main():
     busy("B provisioning its hub", lambda: call("PATCH", f"{GROUP_B}?{V}", SCHEMA_B))
     # Unbounded: the emulator's --query-timeout (10 s, set by bench.sh) ends it.
     endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT COUNT(*) FROM n"
-    busy("a 10 s query on B's database", lambda: call("POST", "/_emulator/databases/bench/dbb/query", {"sql": endless}))
+    busy("a 10 s query on B's database", lambda: call("POST", "/_emulator/databases/bench/dbb/query", {"sql": endless, "dialect": "sqlite"}))
 
 
 main()
