@@ -7,27 +7,12 @@ import Testing
 @Suite(.serialized) struct DataDirectorySecurityTests {
     static let version = "api-version=2015-05-01-preview"
 
-    /// Runs the emulator to its exit (it is expected not to start), with `prefix` before it (such as setpriv).
-    static func runToExit(_ arguments: [String], prefix: [String] = []) throws -> (status: Int32, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: prefix.first ?? EmulatorProcess.binary.path)
-        process.arguments = prefix.isEmpty ? arguments + ["--port", "0"] : Array(prefix.dropFirst()) + [EmulatorProcess.binary.path] + arguments + ["--port", "0"]
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DATASYNC_EMULATOR_") }
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
-    }
-
     @Test("a second emulator on the same data dir exits with code 2 and one line naming the holder's PID")
     func oneProcessPerDataDir() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let first = try EmulatorProcess(["--data-dir", directory.path])
-        let second = try Self.runToExit(["--data-dir", directory.path])
+        let second = try EmulatorProcess.runToExit(["--data-dir", directory.path])
         #expect(second.status == 2)
         let lines = second.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(second.stderr)")
@@ -52,7 +37,7 @@ import Testing
         try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: state.path)
         // Root reads any file; without CAP_DAC_OVERRIDE it meets the mode bits like anyone else.
         let prefix = geteuid() == 0 ? ["/usr/bin/setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--"] : []
-        let run = try Self.runToExit(["--data-dir", directory.path, "--repair"], prefix: prefix)
+        let run = try EmulatorProcess.runToExit(["--data-dir", directory.path, "--repair"], prefix: prefix)
         #expect(run.status == 2)
         #expect(run.stderr.contains("Permission denied"), "\(run.stderr)")
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: state.path)

@@ -152,17 +152,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let script = directory.appendingPathComponent("bad.sql")
         try "CREATE TABLE T (a int PRIMARY KEY)\nGO\nINSERT INTO T VALUES (1)\n  MERGE INTO T USING T ON 1 = 1\n".write(to: script, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = EmulatorProcess.binary
-        process.arguments = ["--in-memory", "--port", "0", "--init-sql", "srv/db=\(script.path)"]
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DATASYNC_EMULATOR_") }
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 2)
+        let (status, text) = try EmulatorProcess.runToExit(["--in-memory", "--init-sql", "srv/db=\(script.path)"])
+        #expect(status == 2)
         #expect(text.contains("\(script.path):4:3: 'MERGE' is not in the T-SQL subset"), "\(text)")
     }
 }

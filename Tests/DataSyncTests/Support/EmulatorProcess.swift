@@ -102,6 +102,21 @@ final class EmulatorProcess: @unchecked Sendable {
 }
 
 extension EmulatorProcess {
+    /// Runs the emulator to its exit (it is expected not to start), with `prefix` before it (such as setpriv).
+    static func runToExit(_ arguments: [String], prefix: [String] = []) throws -> (status: Int32, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: prefix.first ?? EmulatorProcess.binary.path)
+        process.arguments = prefix.isEmpty ? arguments + ["--port", "0"] : Array(prefix.dropFirst()) + [EmulatorProcess.binary.path] + arguments + ["--port", "0"]
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DATASYNC_EMULATOR_") }
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
     typealias Answer = (status: Int, headers: [String: String], text: String)
 
     /// Polls the `Location` of a 202 until it stops answering 202 (at most 20 polls).
