@@ -15,7 +15,12 @@ public enum JSONValue: Sendable, Equatable {
     /// - Throws: ``JSONParseError`` with a Newtonsoft-style reason (and position) when it is not valid JSON,
     ///   or nests deeper than 64 levels.
     public static func parse(_ data: Data) throws -> JSONValue {
-        var parser = JSONParser(bytes: Array(data))
+        try self.parse(Array(data))
+    }
+
+    /// Parses `bytes` as one JSON document; see ``parse(_:)-(Data)``.
+    public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
+        var parser = JSONParser(bytes: bytes)
         return try parser.parseDocument()
     }
 

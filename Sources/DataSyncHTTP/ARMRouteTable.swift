@@ -64,13 +64,9 @@ struct ARMCall: Sendable {
             throw ARMError.requestTooLarge
         }
         guard buffer.readableBytes > 0 else { return nil }
-        let data = Data(buffer.readableBytesView)
-        guard String(data: data, encoding: .utf8) != nil else {
-            throw DataSyncError.invalidRequestContent("The request body is not valid UTF-8.")
-        }
         let value: JSONValue
         do {
-            value = try await parseJSONBody(data)
+            value = try await parseJSONBody(buffer)
         } catch let error as JSONParseError {
             throw DataSyncError.invalidRequestContent(error.reason)
         }
