@@ -16,7 +16,8 @@
 #      holding one JSON string), and /_emulator/health latency while 8 such bodies arrive at once
 #      (baseline: health alone)
 #   7. isolation (--isolation, run on its own): p99 of GET and PUT on group A idle, while group B's hub of
-#      1,000,000 rows is provisioned, and while a 10 s query runs on B's database; target: at most 2x idle
+#      1,000,000 rows is provisioned, while B syncs them to its member, and while a 10 s query runs on
+#      B's database; target: at most 2x idle
 #
 # Usage: scripts/bench.sh [--quick] [--profile] [--skip-build] [--only bodies] [--isolation] | --summarize RESULTS.jsonl
 #   --quick       fewer and shorter runs (well under 3 minutes after the build); still prints the table
