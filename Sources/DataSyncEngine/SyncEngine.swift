@@ -5,16 +5,16 @@ import GRDB
 /// One side of a transfer: a database and the peer id the other side knows it by.
 public struct SyncEndpoint: Sendable {
     public let queue: DatabaseQueue
-    /// The database's file: a transfer between two files attaches the source to copy rows set-wise.
-    /// `nil` for an in-memory database, which only the row-by-row path can reach.
-    public let file: URL?
+    /// Where SQLite opens the database (a file path, or the `memdb` URI of an in-memory database): the
+    /// target of a transfer attaches the source there to copy rows set-wise.
+    public let location: String
     /// `hub:<group>` or `member:<member>`: stamped as `origin` on rows it sends, and the key of its anchors.
     public let peer: String
     public let isHub: Bool
 
-    public init(queue: DatabaseQueue, file: URL?, peer: String, isHub: Bool) {
+    public init(queue: DatabaseQueue, location: String, peer: String, isHub: Bool) {
         self.queue = queue
-        self.file = file
+        self.location = location
         self.peer = peer
         self.isHub = isHub
     }
@@ -63,10 +63,11 @@ public struct SyncCancelled: Error, Sendable {}
 /// before them, so the next run retries them.
 ///
 /// The engine tracks the rows it applies itself, at one new version per table and direction; the
-/// triggers track local writes only. Between two database files with no conflict and no failing row,
-/// the whole table is copied set-wise: the target attaches the source and a few `INSERT … SELECT`
-/// statements do the work inside SQLite. Conflicts, failing rows and in-memory databases take the
-/// row-by-row path; both paths leave the same rows, tracking and anchors.
+/// triggers track local writes only. With no conflict and no failing row, the whole table is copied
+/// set-wise: the target attaches the source (a file, or an in-memory database by its `memdb` name, which
+/// every connection of the process shares) and a few `INSERT … SELECT` statements do the work inside
+/// SQLite. Conflicts and failing rows take the row-by-row path; both paths leave the same rows, tracking
+/// and anchors.
 public enum SyncEngine {
     /// Transfers `tables` (parents first) from `source` to `target`.
     /// - Parameter isCancelled: checked between tables.
@@ -91,17 +92,17 @@ public enum SyncEngine {
     private static let attached = "datasync_source"
 
     /// Copies `table`'s changes from `source` to `target` with set-wise statements, or returns `nil` when
-    /// the row-by-row path must do it: a database in memory, a conflict, or a row that fails a constraint.
+    /// the row-by-row path must do it: a conflict, a row that fails a constraint, or one database on both sides.
     static func copySetWise(_ table: SyncTable, from source: SyncEndpoint, to target: SyncEndpoint) throws -> TableTransfer? {
-        guard let sourceFile = source.file, let targetFile = target.file,
-            sourceFile.standardizedFileURL != targetFile.standardizedFileURL
-        else { return nil }
+        guard Self.differ(source.location, target.location) else { return nil }
         return try target.queue.writeWithoutTransaction { db -> TableTransfer? in
             // Should an earlier transfer have failed to detach, its attachment must not block this one.
             if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pragma_database_list WHERE name = ?)", arguments: [Self.attached]) == true {
                 try db.execute(sql: "DETACH DATABASE \(Self.attached)")
             }
-            try db.execute(sql: "ATTACH DATABASE ? AS \(Self.attached)", arguments: [sourceFile.path])
+            // An in-memory source is a `file:` URI, which SQLite reads as one because it was built with
+            // SQLITE_USE_URI: the emulated databases' own connections open the same way.
+            try db.execute(sql: "ATTACH DATABASE ? AS \(Self.attached)", arguments: [source.location])
             let outcome = Result { () throws -> TableTransfer? in
                 var copied: TableTransfer?
                 do {
@@ -118,6 +119,14 @@ public enum SyncEngine {
             try db.execute(sql: "DETACH DATABASE \(Self.attached)")
             return try outcome.get()
         }
+    }
+
+    /// Whether two locations name different databases (a file by its standardized path, a URI as written).
+    private static func differ(_ first: String, _ second: String) -> Bool {
+        func standardized(_ location: String) -> String {
+            location.hasPrefix("file:") ? location : URL(fileURLWithPath: location).standardizedFileURL.path
+        }
+        return standardized(first) != standardized(second)
     }
 
     /// The set-wise copy, in the target's open transaction with the source attached.
@@ -206,7 +215,7 @@ public enum SyncEngine {
         let values: [DatabaseValue]?
     }
 
-    private static func transferRowByRow(
+    static func transferRowByRow(
         _ table: SyncTable,
         from source: SyncEndpoint,
         to target: SyncEndpoint,

@@ -4,8 +4,8 @@ import Testing
 
 @testable import DataSyncEngine
 
-/// The engine below the API: the set-wise copy between database files against the row-by-row path that
-/// in-memory databases take, on the same changes.
+/// The engine below the API: the set-wise copy against the row-by-row path, on files and in memory, on the
+/// same changes.
 @Suite struct SyncEngineTests {
     static let hubKey = try! DatabaseKey(server: "hubsrv", database: "hub")
     static let memberKey = try! DatabaseKey(server: "membersrv", database: "member")
@@ -53,14 +53,16 @@ import Testing
         INSERT INTO K VALUES (8), (9);
         """
 
-    @Test("between files the set-wise copy leaves exactly the rows, tracking and anchors the row-by-row path leaves")
+    @Test("on files and in memory the set-wise copy leaves exactly the rows, tracking and anchors the row-by-row path leaves")
     func setWiseMatchesRowByRow() throws {
-        let directory = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let files = EmulatedDatabases(root: directory)
-        let memory = EmulatedDatabases(root: nil)
+        let directories = [try temporaryDirectory(), try temporaryDirectory()]
+        defer { for directory in directories { try? FileManager.default.removeItem(at: directory) } }
+        let runs = [
+            (EmulatedDatabases(root: directories[0]), true), (EmulatedDatabases(root: directories[1]), false),
+            (EmulatedDatabases(root: nil), true), (EmulatedDatabases(root: nil), false),
+        ]
         var transfers: [[[TableTransfer]]] = []
-        for (databases, setWise) in [(files, true), (memory, false)] {
+        for (databases, setWise) in runs {
             try Self.provisioned(databases)
             let (hub, member) = try Self.endpoints(databases)
             _ = try databases.query(Self.hubKey, sql: "DELETE FROM P WHERE a = 3", parameters: [])
@@ -68,30 +70,31 @@ import Testing
             for edits in [nil, Self.memberEdits] {
                 if let edits { _ = try databases.query(Self.memberKey, sql: edits, parameters: []) }
                 for (source, target) in [(hub, member), (member, hub)] {
-                    if setWise {
-                        results.append(try Self.tables.map { table in
-                            try #require(try SyncEngine.copySetWise(table, from: source, to: target), "set-wise copy of \(table.name)")
-                        })
-                    } else {
-                        results.append(try SyncEngine.transfer(from: source, to: target, tables: Self.tables, policy: .hubWin, isCancelled: { false }))
-                    }
+                    results.append(try Self.tables.map { table in
+                        if setWise {
+                            return try #require(try SyncEngine.copySetWise(table, from: source, to: target), "set-wise copy of \(table.name)")
+                        }
+                        return try SyncEngine.transferRowByRow(table, from: source, to: target, policy: .hubWin)
+                    })
                 }
             }
             transfers.append(results)
         }
-        #expect(transfers[0] == transfers[1])
-        #expect(transfers[0].last?.map(\.deleted) == [2, 1], "the member's deletes reached the hub")
-        for key in [Self.hubKey, Self.memberKey] {
-            #expect(try Self.snapshot(files, key) == Self.snapshot(memory, key), "\(key)")
+        for (index, (databases, _)) in runs.enumerated().dropFirst() {
+            #expect(transfers[index] == transfers[0], "run \(index)")
+            for key in [Self.hubKey, Self.memberKey] {
+                #expect(try Self.snapshot(databases, key) == Self.snapshot(runs[0].0, key), "run \(index), \(key)")
+            }
         }
-        #expect(try files.query(Self.hubKey, sql: "SELECT a FROM P ORDER BY a", parameters: []) == .rows(columns: ["a"], rows: [[.integer(2)], [.integer(200)]]))
+        #expect(transfers[0].last?.map(\.deleted) == [2, 1], "the member's deletes reached the hub")
+        #expect(try runs[2].0.query(Self.hubKey, sql: "SELECT a FROM P ORDER BY a", parameters: []) == .rows(columns: ["a"], rows: [[.integer(2)], [.integer(200)]]))
     }
 
-    @Test("a conflict or a failing row sends the table down the row-by-row path, which settles it")
-    func conflictsAndFailuresGoRowByRow() throws {
+    @Test("a conflict or a failing row sends the table down the row-by-row path, which settles it", arguments: [false, true])
+    func conflictsAndFailuresGoRowByRow(inMemory: Bool) throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let databases = EmulatedDatabases(root: directory)
+        let databases = EmulatedDatabases(root: inMemory ? nil : directory)
         try Self.provisioned(databases)
         let (hub, member) = try Self.endpoints(databases)
         _ = try SyncEngine.transfer(from: hub, to: member, tables: Self.tables, policy: .hubWin, isCancelled: { false })
