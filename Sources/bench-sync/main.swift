@@ -126,6 +126,15 @@ func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
     return (result, seconds(clock.now - start))
 }
 
+/// CPU seconds (user and system, all threads) this process has used: on a shared machine, less disturbed by
+/// other processes than wall time.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
 // MARK: - Data
 
 /// The table of the how-to, widened to a realistic row: an `INT PRIMARY KEY` (not a rowid alias, as a
@@ -311,13 +320,16 @@ func initialSync(_ rows: [[DatabaseValue]], options: Options, run: Int, inMemory
         let databases = EmulatedDatabases(root: inMemory ? nil : dir)
         let provisioning = try seed(databases, rows, options: options)
         let hub = try databases.queue(Fixture.hubKey)
+        let cpu = cpuSeconds()
         let (applied, elapsed) = try timed { try round(databases, members: [1]) }
+        let cpuUsed = cpuSeconds() - cpu
         guard applied == rows.count, try count(hub) == rows.count else {
             fail("initial sync: applied \(applied), hub has \(try count(hub)), expected \(rows.count)")
         }
         emit([
             "kind": inMemory ? "initial_sync_memory" : "initial_sync", "rows": rows.count, "run": run,
             "seconds": elapsed, "rows_per_s": Double(rows.count) / elapsed, "provision_seconds": provisioning,
+            "cpu_seconds": cpuUsed,
         ])
     }
 }
@@ -335,6 +347,7 @@ func bareCopy(_ rows: [[DatabaseValue]], options: Options, run: Int) throws {
         try hub.writeWithoutTransaction { db in
             for event in ["insert", "update", "delete"] { try db.execute(sql: "DROP TRIGGER datasync_\(event)_Customers") }
         }
+        let cpu = cpuSeconds()
         let (_, elapsed) = try timed {
             try hub.writeWithoutTransaction { db in
                 try db.execute(sql: "ATTACH DATABASE ? AS src", arguments: [source])
@@ -346,9 +359,13 @@ func bareCopy(_ rows: [[DatabaseValue]], options: Options, run: Int) throws {
                 try db.execute(sql: "DETACH DATABASE src")
             }
         }
+        let cpuUsed = cpuSeconds() - cpu
         let tracked = try hub.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(tracking)") ?? 0 }
         guard try count(hub) == rows.count, tracked == rows.count else { fail("bare copy: row or tracking count differs") }
-        emit(["kind": "bare_copy", "rows": rows.count, "run": run, "seconds": elapsed, "rows_per_s": Double(rows.count) / elapsed])
+        emit([
+            "kind": "bare_copy", "rows": rows.count, "run": run, "seconds": elapsed, "rows_per_s": Double(rows.count) / elapsed,
+            "cpu_seconds": cpuUsed,
+        ])
     }
 }
 

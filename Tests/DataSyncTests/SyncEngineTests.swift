@@ -15,9 +15,13 @@ import Testing
     ]
     static let now = Date(timeIntervalSince1970: 1_790_000_000)
 
-    /// A hub and a member with pre-existing rows on both, provisioned.
+    /// A hub and a member with pre-existing rows on both, provisioned; the hub's K starts empty, and a trigger of
+    /// the user's own records every row K receives.
     static func provisioned(_ databases: EmulatedDatabases) throws {
-        let create = "CREATE TABLE P (a INTEGER, b TEXT, v REAL, data BLOB, PRIMARY KEY (a, b)); CREATE TABLE K (id INTEGER PRIMARY KEY)"
+        let create = """
+            CREATE TABLE P (a INTEGER, b TEXT, v REAL, data BLOB, PRIMARY KEY (a, b)); CREATE TABLE K (id INTEGER PRIMARY KEY);
+            CREATE TABLE audit (id INTEGER); CREATE TRIGGER audit_k AFTER INSERT ON K BEGIN INSERT INTO audit VALUES (NEW.id); END
+            """
         _ = try databases.query(Self.hubKey, sql: create, parameters: [])
         _ = try databases.query(Self.hubKey, sql: "INSERT INTO P VALUES (1, 'x', 1.5, x'00ff'), (2, 'x', NULL, NULL), (3, 'y', 3.25, x'01')", parameters: [])
         _ = try databases.query(Self.memberKey, sql: create, parameters: [])
@@ -33,13 +37,15 @@ import Testing
         )
     }
 
-    /// Everything a transfer leaves behind in `key`: rows, tracking (without its wall-clock time) and anchors.
+    /// Everything a transfer leaves behind in `key`: rows, tracking (without its wall-clock time), anchors, what
+    /// the user's trigger saw, and the triggers themselves.
     static func snapshot(_ databases: EmulatedDatabases, _ key: DatabaseKey) throws -> [QueryResult] {
         try [
             "SELECT * FROM P ORDER BY a, b", "SELECT * FROM K ORDER BY id",
             "SELECT a, b, version, origin, tombstone FROM datasync_tracking_P ORDER BY a, b",
             "SELECT id, version, origin, tombstone FROM datasync_tracking_K ORDER BY id",
             "SELECT * FROM datasync_anchor ORDER BY peer, tableName", "SELECT version FROM datasync_clock",
+            "SELECT id FROM audit ORDER BY id", "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name",
         ].map { try databases.query(key, sql: $0, parameters: []) }
     }
 
@@ -87,6 +93,11 @@ import Testing
             }
         }
         #expect(transfers[0].last?.map(\.deleted) == [2, 1], "the member's deletes reached the hub")
+        // The hub's K was empty when the member's row arrived: the set-wise copy suspends the emulator's own
+        // triggers for it, and they are back and tracking local writes afterwards.
+        _ = try runs[2].0.query(Self.hubKey, sql: "INSERT INTO K VALUES (50)", parameters: [])
+        #expect(try runs[2].0.query(Self.hubKey, sql: "SELECT origin, tombstone FROM datasync_tracking_K WHERE id = 50", parameters: []) == .rows(columns: ["origin", "tombstone"], rows: [[.null, .integer(0)]]))
+        #expect(try runs[2].0.query(Self.hubKey, sql: "SELECT id FROM audit ORDER BY id", parameters: []) == .rows(columns: ["id"], rows: [[.integer(7)], [.integer(8)], [.integer(9)], [.integer(50)]]))
         #expect(try runs[2].0.query(Self.hubKey, sql: "SELECT a FROM P ORDER BY a", parameters: []) == .rows(columns: ["a"], rows: [[.integer(2)], [.integer(200)]]))
     }
 
