@@ -507,7 +507,9 @@ def cmd_summarize(args):
                 if kind == "initial_sync":
                     targets.setdefault("initial", []).append((n, s, ratio(s, trig)))
                     if bare is not None:
-                        targets.setdefault("bare", []).append((n, s, bare, ratio(s, bare)))
+                        cpu = {k: stats([r["cpu_seconds"] for r in sync if r["kind"] == k and r["rows"] == n and "cpu_seconds" in r])
+                               for k in ("bare_copy", "initial_sync")}
+                        targets.setdefault("bare", []).append((n, s, bare, ratio(s, bare), ratio(cpu["bare_copy"], cpu["initial_sync"])))
                 if kind == "initial_sync_memory":
                     files = stats([r["rows_per_s"] for r in sync if r["kind"] == "initial_sync" and r["rows"] == n])
                     targets.setdefault("memory", []).append((n, s, files, ratio(s, files)))
@@ -595,8 +597,8 @@ def cmd_summarize(args):
         w(f"| initial sync ≥ 100,000 rows/s and ≥ 40% of the tracking-trigger insert ({n:,} rows) | {cell(si, 0)} rows/s, {rfmt(r, True)} | {verdict(None if si is None or r is None else si['median'] >= 100_000 and r >= 0.4)} |")
     for n, si, files, r in targets.get("memory", []):
         w(f"| in-memory initial sync ≥ the file-backed set-wise rate of the same run ({n:,} rows) | {cell(si, 0)} rows/s against {cell(files, 0)}, {rfmt(r, True)} | {verdict(None if r is None else r >= 1)} |")
-    for n, si, bare, r in targets.get("bare", []):
-        w(f"| initial sync ≥ 50% of the bare attached copy ({n:,} rows) | {cell(si, 0)} rows/s against {cell(bare, 0)}, {rfmt(r, True)} | {verdict(None if r is None else r >= 0.5)} |")
+    for n, si, bare, r, rc in targets.get("bare", []):
+        w(f"| initial sync ≥ 50% of the bare attached copy ({n:,} rows) | {cell(si, 0)} rows/s against {cell(bare, 0)}, {rfmt(r, True)} (by CPU time: {rfmt(rc, True)}) | {verdict(None if r is None else r >= 0.5)} |")
     ic = targets.get("incremental")
     w(f"| incremental sync of 1,000 changes < 100 ms engine time | {cell(ic)} ms | {verdict(None if ic is None else ic['median'] < 100)} |")
     pa = targets.get("parse")

@@ -20,6 +20,8 @@
 //                    one transaction, the member attached.
 //   initial_sync_memory  initial_sync with in-memory databases (interleaved with the file runs when
 //                    --memory-rows is one of --rows).
+// The bare copy and the initial syncs also report `cpu_seconds`, the process's CPU time over the timed part,
+// which other processes on a shared machine disturb less than the wall time.
 //   incremental_sync a hub and M members share B rows; 1,000 rows change, spread over the members; one
 //                    round (per member: download, then upload) is timed, and so is the next round that
 //                    finishes spreading the changes (`converge_seconds`).
