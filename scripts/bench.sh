@@ -8,9 +8,11 @@
 #      members, PUT of a member (--lro-style sync), PUT and poll (--lro-style async), 202 polling;
 #      baseline: bench-hello's GET /hello
 #   3. the SDK walkthrough (azure-mgmt-sql over HTTPS, scripts/sdk_walkthrough.py), whole Python process
-#   4. sync throughput (bench-sync): initial sync of 100,000 and 1,000,000 rows, an incremental sync of
-#      1,000 changes across 3 members; baselines: plain SQLite bulk insert, and the same insert into a
-#      table with the emulator's tracking triggers
+#   4. sync throughput (bench-sync): initial sync of 100,000 and 1,000,000 rows (and of 100,000 between
+#      in-memory databases, against the file-backed rate), an incremental sync of 1,000 changes across 3
+#      members; baselines: plain SQLite bulk insert, the same insert into a table with the emulator's
+#      tracking triggers, and the bare `INSERT INTO main.t SELECT * FROM src.t` of the rows and their
+#      tracking rows between two attached files
 #   5. memory: peak RSS idle and under the 64-connection load; state file size per 1,000 resources
 #   6. request bodies: a 4 MiB `[0,0,…]` body, parsed and refused (request time; baseline: a 4 MiB body
 #      holding one JSON string), and /_emulator/health latency while 8 such bodies arrive at once
@@ -19,11 +21,12 @@
 #      1,000,000 rows is provisioned, while B syncs them to its member, and while a 10 s query runs on
 #      B's database; target: at most 2x idle
 #
-# Usage: scripts/bench.sh [--quick] [--profile] [--skip-build] [--only bodies] [--isolation] | --summarize RESULTS.jsonl
+# Usage: scripts/bench.sh [--quick] [--profile] [--skip-build] [--only bodies|sync] [--isolation] | --summarize RESULTS.jsonl
 #   --quick       fewer and shorter runs (well under 3 minutes after the build); still prints the table
 #   --profile     also records perf profiles (emulator under GET and PUT load, bench-sync's initial sync)
 #   --skip-build  use the release products already in the scratch path
 #   --only bodies run section 6 alone (then the table has that section and its targets only)
+#   --only sync   run section 4 alone (with --profile, its profile too)
 #   --isolation   run only entry 7 (BENCH_ISOLATION_ROWS rows in B's hub, default 1000000)
 #   --summarize F print the report's tables again from the JSON lines of an earlier run
 # Environment:
@@ -57,9 +60,9 @@ while [[ $# -gt 0 ]]; do
             ;;
         --quick) quick=1 ;;
         --only)
-            only="${1:?--only needs a section name (bodies)}"
+            only="${1:?--only needs a section name (bodies or sync)}"
             shift
-            [[ "$only" == "bodies" ]] || { echo "bench: --only knows 'bodies' only" >&2; exit 2; }
+            [[ "$only" == "bodies" || "$only" == "sync" ]] || { echo "bench: --only knows 'bodies' and 'sync'" >&2; exit 2; }
             ;;
         --profile) profile=1 ;;
         --skip-build) build=0 ;;
@@ -491,9 +494,11 @@ def cmd_summarize(args):
         for n in sizes:
             bulk = stats([r["rows_per_s"] for r in sync if r["kind"] == "bulk_insert" and r["rows"] == n])
             trig = stats([r["rows_per_s"] for r in sync if r["kind"] == "trigger_insert" and r["rows"] == n])
+            bare = stats([r["rows_per_s"] for r in sync if r["kind"] == "bare_copy" and r["rows"] == n])
             for kind, label in [("bulk_insert", "baseline: plain SQLite bulk insert (1 transaction, prepared statement)"),
                                 ("bulk_insert_grdb", "(the same plain insert, binding through GRDB's `StatementArguments` as the engine does)"),
                                 ("trigger_insert", "baseline: the same insert with the tracking triggers"),
+                                ("bare_copy", "baseline: bare copy between attached files (`INSERT INTO main.t SELECT * FROM src.t`, rows then tracking rows, 1 transaction)"),
                                 ("initial_sync", "initial sync, member → hub (one round)"),
                                 ("initial_sync_memory", "initial sync, in-memory databases")]:
                 s = stats([r["rows_per_s"] for r in sync if r["kind"] == kind and r["rows"] == n])
@@ -502,6 +507,13 @@ def cmd_summarize(args):
                 w(f"| {label} | {n:,} | {cell(s, 0)} | {rfmt(ratio(s, bulk), True)} | {rfmt(ratio(s, trig), True)} |")
                 if kind == "initial_sync":
                     targets.setdefault("initial", []).append((n, s, ratio(s, trig)))
+                    if bare is not None:
+                        cpu = {k: stats([r["cpu_seconds"] for r in sync if r["kind"] == k and r["rows"] == n and "cpu_seconds" in r])
+                               for k in ("bare_copy", "initial_sync")}
+                        targets.setdefault("bare", []).append((n, s, bare, ratio(s, bare), ratio(cpu["bare_copy"], cpu["initial_sync"])))
+                if kind == "initial_sync_memory":
+                    files = stats([r["rows_per_s"] for r in sync if r["kind"] == "initial_sync" and r["rows"] == n])
+                    targets.setdefault("memory", []).append((n, s, files, ratio(s, files)))
             prov = stats([r["rows"] / r["provision_seconds"] for r in sync if r["kind"] == "initial_sync" and r["rows"] == n])
             if prov:
                 w(f"| (provisioning the member: tracking rows for its existing rows, not in the sync time) | {n:,} | {cell(prov, 0)} | {rfmt(ratio(prov, bulk), True)} | {rfmt(ratio(prov, trig), True)} |")
@@ -584,6 +596,10 @@ def cmd_summarize(args):
     w(f"| SDK walkthrough end to end < 3 s, Python startup included | {fmt(sd, 2)} s (startup + walkthrough); whole script {cell(targets.get('sdk_process'), 2)} s | {verdict(None if sd is None else sd < 3)} |")
     for n, si, r in targets.get("initial", []):
         w(f"| initial sync ≥ 100,000 rows/s and ≥ 40% of the tracking-trigger insert ({n:,} rows) | {cell(si, 0)} rows/s, {rfmt(r, True)} | {verdict(None if si is None or r is None else si['median'] >= 100_000 and r >= 0.4)} |")
+    for n, si, files, r in targets.get("memory", []):
+        w(f"| in-memory initial sync ≥ the file-backed set-wise rate of the same run ({n:,} rows) | {cell(si, 0)} rows/s against {cell(files, 0)}, {rfmt(r, True)} | {verdict(None if r is None else r >= 1)} |")
+    for n, si, bare, r, rc in targets.get("bare", []):
+        w(f"| initial sync ≥ 50% of the bare attached copy ({n:,} rows) | {cell(si, 0)} rows/s against {cell(bare, 0)}, {rfmt(r, True)} (by CPU time: {rfmt(rc, True)}) | {verdict(None if r is None else r >= 0.5)} |")
     ic = targets.get("incremental")
     w(f"| incremental sync of 1,000 changes < 100 ms engine time | {cell(ic)} ms | {verdict(None if ic is None else ic['median'] < 100)} |")
     pa = targets.get("parse")
@@ -750,6 +766,26 @@ bench_bodies() {
 
 if [[ "$only" == "bodies" ]]; then
     bench_bodies
+    write_table
+    exit 0
+fi
+
+# --- 4. Sync throughput (run in its place below, or alone with --only sync) --------------------------
+
+bench_sync_section() {
+    log "sync throughput: rows $sync_rows, $sync_runs run(s); incremental on $incremental_base rows"
+    "$bench_sync" --dir "$work/sync" --rows "$sync_rows" --runs "$sync_runs" --memory-rows 100000 \
+        --incremental-base "$incremental_base" --changes 1000 --members 3 --incremental-runs "$incremental_runs" >>"$results"
+    if [[ $profile -eq 1 ]]; then
+        log "profiling bench-sync's initial sync of 100,000 rows"
+        perf record -F 999 -g -o "$work/perf-sync.data" -- "$bench_sync" --dir "$work/sync-profile" --rows 100000 --runs 3 \
+            --only initial >/dev/null 2>&1 || true
+        profile_report "$work/perf-sync.data" "$out_dir/profile-sync.txt"
+    fi
+}
+
+if [[ "$only" == "sync" ]]; then
+    bench_sync_section
     write_table
     exit 0
 fi
@@ -930,15 +966,7 @@ fi
 
 # --- 4. Sync throughput ---------------------------------------------------------------------------
 
-log "sync throughput: rows $sync_rows, $sync_runs run(s); incremental on $incremental_base rows"
-"$bench_sync" --dir "$work/sync" --rows "$sync_rows" --runs "$sync_runs" --memory-rows 100000 \
-    --incremental-base "$incremental_base" --changes 1000 --members 3 --incremental-runs "$incremental_runs" >>"$results"
-if [[ $profile -eq 1 ]]; then
-    log "profiling bench-sync's initial sync of 100,000 rows"
-    perf record -F 999 -g -o "$work/perf-sync.data" -- "$bench_sync" --dir "$work/sync-profile" --rows 100000 --runs 3 \
-        --only initial >/dev/null 2>&1 || true
-    profile_report "$work/perf-sync.data" "$out_dir/profile-sync.txt"
-fi
+bench_sync_section
 
 bench_bodies
 write_table
