@@ -6,7 +6,7 @@
 #      dir and on one holding 1,000 groups with 10 members each; baseline: bench-hello (bare Hummingbird)
 #   2. HTTP throughput and latency with wrk at 1, 16 and 64 connections: GET of a sync group, list of 100
 #      members, PUT of a member (--lro-style sync), PUT and poll (--lro-style async), 202 polling;
-#      baseline: bench-hello's GET /hello
+#      baseline: bench-hello's GET /hello, and for the list its GET /body (a stored body of the list's size)
 #   3. the SDK walkthrough (azure-mgmt-sql over HTTPS, scripts/sdk_walkthrough.py), whole Python process
 #   4. sync throughput (bench-sync): initial sync of 100,000 and 1,000,000 rows (and of 100,000 between
 #      in-memory databases, against the file-backed rate), an incremental sync of 1,000 changes across 3
@@ -21,12 +21,13 @@
 #      1,000,000 rows is provisioned, while B syncs them to its member, and while a 10 s query runs on
 #      B's database; target: at most 2x idle
 #
-# Usage: scripts/bench.sh [--quick] [--profile] [--skip-build] [--only bodies|sync] [--isolation] | --summarize RESULTS.jsonl
+# Usage: scripts/bench.sh [--quick] [--profile] [--skip-build] [--only bodies|sync|http] [--isolation] | --summarize RESULTS.jsonl
 #   --quick       fewer and shorter runs (well under 3 minutes after the build); still prints the table
 #   --profile     also records perf profiles (emulator under GET and PUT load, bench-sync's initial sync)
 #   --skip-build  use the release products already in the scratch path
 #   --only bodies run section 6 alone (then the table has that section and its targets only)
 #   --only sync   run section 4 alone (with --profile, its profile too)
+#   --only http   run section 2 alone (with --profile: also its GET and list profiles)
 #   --isolation   run only entry 7 (BENCH_ISOLATION_ROWS rows in B's hub, default 1000000)
 #   --summarize F print the report's tables again from the JSON lines of an earlier run
 # Environment:
@@ -60,9 +61,9 @@ while [[ $# -gt 0 ]]; do
             ;;
         --quick) quick=1 ;;
         --only)
-            only="${1:?--only needs a section name (bodies or sync)}"
+            only="${1:?--only needs a section name (bodies, sync or http)}"
             shift
-            [[ "$only" == "bodies" || "$only" == "sync" ]] || { echo "bench: --only knows 'bodies' and 'sync'" >&2; exit 2; }
+            [[ "$only" == "bodies" || "$only" == "sync" || "$only" == "http" ]] || { echo "bench: --only knows 'bodies', 'sync' and 'http'" >&2; exit 2; }
             ;;
         --profile) profile=1 ;;
         --skip-build) build=0 ;;
@@ -454,6 +455,9 @@ def cmd_summarize(args):
                   f"| {cell(cpu, 0)} |")
                 if load == "get-group" and c == 16:
                     targets["get16"] = (rps, ratio(rps, hello.get(c)))
+                if load == "list-100-members" and c == 16:
+                    body = stats([r["rps"] for r in http if r["load"] == "hello-body" and r["conns"] == c])
+                    targets["list16"] = (rps, ratio(rps, body))
                 if load == "put-sync" and c == 16:
                     targets["put16"] = rps
         w("")
@@ -589,7 +593,9 @@ def cmd_summarize(args):
     s = targets.get("cold")
     w(f"| cold start to readiness < 150 ms, empty data dir | {cell(s)} ms | {verdict(None if s is None else s['median'] < 150)} |")
     g = targets.get("get16")
-    w(f"| GET ≥ 60% of bare Hummingbird at 16 connections | {rfmt(g[1], True) if g else 'n/a'} | {verdict(None if not g or g[1] is None else g[1] >= 0.6)} |")
+    w(f"| GET of a group ≥ 90% of bare Hummingbird's GET /hello at 16 connections | {rfmt(g[1], True) if g else 'n/a'} | {verdict(None if not g or g[1] is None else g[1] >= 0.9)} |")
+    li = targets.get("list16")
+    w(f"| GET of a list of 100 members ≥ 50% of bare Hummingbird answering a stored body of the same size, 16 connections | {cell(li[0], 0) + ' req/s, ' + rfmt(li[1], True) if li else 'n/a'} | {verdict(None if not li or li[1] is None else li[1] >= 0.5)} |")
     p = targets.get("put16")
     w(f"| durable PUT (sync style) ≥ 2,000 req/s at 16 connections | {cell(p, 0)} req/s | {verdict(None if p is None else p['median'] >= 2000)} |")
     sd = targets.get("sdk")
@@ -729,7 +735,7 @@ write_table() {
     meta="$work/meta.json"
     cat >"$meta" <<EOF
 {"section":"meta","mode":"$mode","cold_runs":$cold_runs,"wrk_seconds":$wrk_seconds,"wrk_runs":$wrk_runs,
- "load_names":{"hello":"bench-hello GET /hello (baseline)","get-group":"GET sync group","list-100-members":"GET list of 100 members",
+ "load_names":{"hello":"bench-hello GET /hello (baseline)","hello-body":"bench-hello GET /body, a stored body of the list's size (the list's baseline)","get-group":"GET sync group","list-100-members":"GET list of 100 members",
    "put-sync":"PUT member, changed each time (group of 10), --lro-style sync (answer after commit)","put-async+poll":"PUT member, changed each time (group of 10) + poll, --lro-style async","poll-202":"GET of a pending operation (202)"}}
 EOF
     { tr -d '\n' <"$meta"; echo; } >>"$results"
@@ -790,6 +796,7 @@ if [[ "$only" == "sync" ]]; then
     exit 0
 fi
 
+if [[ "$only" != "http" ]]; then
 # --- Populated data dir and state size ----------------------------------------------------------
 
 populated="$work/populated"
@@ -835,6 +842,7 @@ record_memory "emulator, $groups_label groups × $members_per_group members" "id
 stop_pid "$idle_hello"
 stop_pid "$idle_empty"
 stop_pid "$idle_populated"
+fi
 
 # --- 2. HTTP throughput ---------------------------------------------------------------------------
 
@@ -845,13 +853,18 @@ helper bodies --member "$member_body"
 
 if [[ $have_wrk -eq 1 ]]; then
     log "HTTP loads: ${#connections[@]} connection counts × $wrk_runs run(s) × $wrk_seconds s"
-    start_server hello "$hello" 0
-    hello_pid=$server_pid hello_port=$server_port
     # A: async LROs, for GET, list and PUT+poll.
     start_server emu-async "$emulator" --port 0 --data-dir "$work/http-async" --log-level warning
     async_pid=$server_pid async_port=$server_port
     helper fixture --port "$async_port" --group read-group --members 100 --prefix m-
     helper fixture --port "$async_port" --group poll-group --members 0 --prefix x
+    list_path="$db_path/syncGroups/read-group/syncMembers?$api"
+    # The list's baseline: bench-hello answering a stored body of the list answer's size.
+    list_bytes="$("$python" -c 'import http.client, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1])); c.request("GET", sys.argv[2]); print(len(c.getresponse().read()))' \
+        "$async_port" "$list_path")"
+    start_server hello "$hello" 0 "$list_bytes"
+    hello_pid=$server_pid hello_port=$server_port
     # B: --lro-style sync, for the durable PUT: a group of 10 members, as in the populated data dir, that
     # exist before the runs (every PUT is an update).
     start_server emu-sync "$emulator" --port 0 --data-dir "$work/http-sync" --lro-style sync --log-level warning
@@ -892,7 +905,8 @@ if [[ $have_wrk -eq 1 ]]; then
         local conns="$1" run="$2" seconds="$3"
         wrk_cell hello "$conns" "$run" "$seconds" "$hello_pid" get.lua "http://127.0.0.1:$hello_port/hello"
         wrk_cell get-group "$conns" "$run" "$seconds" "$async_pid" get.lua "http://127.0.0.1:$async_port$db_path/syncGroups/read-group?$api"
-        wrk_cell list-100-members "$conns" "$run" "$seconds" "$async_pid" get.lua "http://127.0.0.1:$async_port$db_path/syncGroups/read-group/syncMembers?$api"
+        wrk_cell hello-body "$conns" "$run" "$seconds" "$hello_pid" get.lua "http://127.0.0.1:$hello_port/body"
+        wrk_cell list-100-members "$conns" "$run" "$seconds" "$async_pid" get.lua "http://127.0.0.1:$async_port$list_path"
         wrk_cell put-sync "$conns" "$run" "$seconds" "$sync_pid" put.lua "http://127.0.0.1:$sync_port" \
             BENCH_GROUP_PATH="$db_path/syncGroups/put-group" BENCH_BODY_FILE="$member_body" BENCH_NAMES="$members_per_group"
         wrk_cell put-async+poll "$conns" "$run" "$seconds" "$async_pid" put_poll.lua "http://127.0.0.1:$async_port" \
@@ -914,12 +928,17 @@ if [[ $have_wrk -eq 1 ]]; then
 
     if [[ $profile -eq 1 ]]; then
         mkdir -p "$out_dir"
-        log "profiling the emulator under GET (16 connections) and durable PUT (16 connections)"
+        log "profiling the emulator under GET, list GET and durable PUT (16 connections each)"
         perf record -F 999 -g -o "$work/perf-get.data" -p "$async_pid" -- sleep 5 >/dev/null 2>&1 &
         perf_pid=$!
         wrk -t 2 -c 16 -d 5s "http://127.0.0.1:$async_port$db_path/syncGroups/read-group?$api" >/dev/null
         wait "$perf_pid" || true
         profile_report "$work/perf-get.data" "$out_dir/profile-get.txt"
+        perf record -F 999 -g -o "$work/perf-list.data" -p "$async_pid" -- sleep 5 >/dev/null 2>&1 &
+        perf_pid=$!
+        wrk -t 2 -c 16 -d 5s "http://127.0.0.1:$async_port$list_path" >/dev/null
+        wait "$perf_pid" || true
+        profile_report "$work/perf-list.data" "$out_dir/profile-list.txt"
         perf record -F 999 -g -o "$work/perf-put.data" -p "$sync_pid" -- sleep 5 >/dev/null 2>&1 &
         perf_pid=$!
         BENCH_GROUP_PATH="$db_path/syncGroups/put-group" BENCH_BODY_FILE="$member_body" BENCH_NAMES="$members_per_group" \
@@ -931,6 +950,10 @@ if [[ $have_wrk -eq 1 ]]; then
     stop_pid "$async_pid"
     stop_pid "$sync_pid"
     stop_pid "$pending_pid"
+fi
+if [[ "$only" == "http" ]]; then
+    write_table
+    exit 0
 fi
 
 # --- 3. SDK workflow ------------------------------------------------------------------------------

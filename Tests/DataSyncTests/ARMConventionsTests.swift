@@ -15,12 +15,13 @@ import Testing
         #expect(seen.count == 3000)
     }
 
-    @Test("the canonical text form parses as Foundation parses it, in either case; anything else does not")
+    @Test("the canonical text form parses as Foundation parses it, in either case, and is written as Foundation writes it; anything else does not parse")
     func canonicalText() {
         for _ in 0..<100 {
             let id = UUID()
             #expect(UUID(canonical: id.uuidString) == id)
             #expect(UUID(canonical: id.uuidString.lowercased()) == id)
+            #expect(id.lowercasedString == id.uuidString.lowercased())
         }
         let valid = "00000000-1111-2222-3333-44444444444a"
         #expect(UUID(canonical: valid) == UUID(uuidString: valid))
