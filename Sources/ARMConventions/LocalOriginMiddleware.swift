@@ -197,7 +197,8 @@ public struct RequestBodyRule: Sendable {
     /// in place rather than split: every request that carries a body is checked against every rule, and most
     /// differ in their first segment.
     func matches(_ path: String) -> Bool {
-        guard self.isASCII, path.utf8.allSatisfy({ $0 < 0x80 }) else { return self.matchesSplitting(path) }
+        let pathIsASCII = path.utf8.withContiguousStorageIfAvailable { $0.allSatisfy { $0 < 0x80 } } ?? path.utf8.allSatisfy { $0 < 0x80 }
+        guard self.isASCII, pathIsASCII else { return self.matchesSplitting(path) }
         var rest = path.utf8[...]
         for expected in self.segments {
             guard let actual = Self.nextSegment(of: &rest) else { return false }

@@ -26,8 +26,10 @@ struct SingleSlashResponder<Wrapped: HTTPResponder>: HTTPResponder {
 func collapsingSlashes(inPathOf target: String) -> String? {
     // Without two slashes in a row anywhere there is nothing to do; the byte scan is a fraction of the
     // character search below, which every request paid.
-    let slash = UInt8(ascii: "/")
-    guard zip(target.utf8, target.utf8.dropFirst()).contains(where: { $0 == slash && $1 == slash }) else { return nil }
+    func hasDoubleSlash(_ bytes: some Collection<UInt8>) -> Bool {
+        zip(bytes, bytes.dropFirst()).contains { $0 == UInt8(ascii: "/") && $1 == UInt8(ascii: "/") }
+    }
+    guard target.utf8.withContiguousStorageIfAvailable(hasDoubleSlash) ?? hasDoubleSlash(target.utf8) else { return nil }
     let pathEnd = target.firstIndex(of: "?") ?? target.endIndex
     guard target[..<pathEnd].contains("//") else { return nil }
     var path = ""

@@ -80,6 +80,12 @@ enum Provisioning {
     /// Saves the readiness of `path`'s group, when it changed.
     static func updateReadiness(of path: SyncGroupPath, store: StoreWriter) throws {
         guard let group = try store.reader.group(path) else { return }
+        try self.updateReadiness(of: group, store: store)
+    }
+
+    /// Saves the readiness of `group`, when it changed. `group` must be the row as this write has it (read
+    /// in it, and not saved since), which spares reading it again.
+    static func updateReadiness(of group: SyncGroup, store: StoreWriter) throws {
         var updated = group
         try self.updateReadiness(&updated, reader: store.reader)
         if updated.syncState != group.syncState { try store.save(updated) }

@@ -167,7 +167,8 @@ final class StateJSONEncoder {
     fileprivate func write(string: String) {
         let utf8 = string.utf8
         self.state.pointee.bytes.append(UInt8(ascii: "\""))
-        if utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+        let needsEscaping = { (byte: UInt8) in byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") }
+        if utf8.withContiguousStorageIfAvailable({ $0.contains(where: needsEscaping) }) ?? utf8.contains(where: needsEscaping) {
             for byte in utf8 {
                 switch byte {
                 case UInt8(ascii: "\""): self.write(literal: "\\\"")
