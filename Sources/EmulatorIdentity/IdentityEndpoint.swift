@@ -52,6 +52,11 @@ public enum IdentityEndpoint: Equatable, Sendable {
 
     /// The endpoint `path` names (already free of repeated slashes), or `nil`.
     public init?(path: String) {
+        // The longest endpoint, `/adfs/{tenant}/oauth2/v2.0/token`, has 5 segments (6 slashes with a trailing
+        // one); an ARM path has 8 to 14, and every request passes here, so it is refused before being split.
+        let slashes = path.utf8.withContiguousStorageIfAvailable { $0.count(where: { $0 == UInt8(ascii: "/") }) }
+            ?? path.utf8.count(where: { $0 == UInt8(ascii: "/") })
+        guard slashes <= 6 else { return nil }
         var segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
         if segments.last == "" { segments.removeLast() }
         guard let first = segments.first, !first.isEmpty, !first.hasPrefix("_") else { return nil }
