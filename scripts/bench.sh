@@ -21,13 +21,20 @@
 #      1,000,000 rows is provisioned, while B syncs them to its member, and while a 10 s query runs on
 #      B's database; target: at most 2x idle
 #
-# Usage: scripts/bench.sh [--quick] [--profile] [--skip-build] [--only bodies|sync|http] [--isolation] | --summarize RESULTS.jsonl
+# With each durable PUT run (--lro-style sync) the script also measures this disk's fdatasync rate (a write +
+# fdatasync loop on a file in the emulator's data dir, just before the run) and reads the state store's
+# commits and writes from /_emulator/metrics before and after it: the mean writes per commit times the
+# fdatasync rate is the disk's ceiling for durable PUTs, 2 cores over the CPU per PUT the CPU's.
+#
+# Usage: scripts/bench.sh [--quick] [--profile] [--skip-build] [--only bodies|sync|http|put] [--isolation] | --summarize RESULTS.jsonl
 #   --quick       fewer and shorter runs (well under 3 minutes after the build); still prints the table
 #   --profile     also records perf profiles (emulator under GET and PUT load, bench-sync's initial sync)
 #   --skip-build  use the release products already in the scratch path
 #   --only bodies run section 6 alone (then the table has that section and its targets only)
 #   --only sync   run section 4 alone (with --profile, its profile too)
 #   --only http   run section 2 alone (with --profile: also its GET and list profiles)
+#   --only put    the durable PUT at 16 connections against bench-hello's GET, interleaved, with the disk's
+#                 fdatasync rate and the writes per commit (and its profile with --profile)
 #   --isolation   run only entry 7 (BENCH_ISOLATION_ROWS rows in B's hub, default 1000000)
 #   --summarize F print the report's tables again from the JSON lines of an earlier run
 # Environment:
@@ -61,9 +68,12 @@ while [[ $# -gt 0 ]]; do
             ;;
         --quick) quick=1 ;;
         --only)
-            only="${1:?--only needs a section name (bodies, sync or http)}"
+            only="${1:?--only needs a section name (bodies, sync, http or put)}"
             shift
-            [[ "$only" == "bodies" || "$only" == "sync" || "$only" == "http" ]] || { echo "bench: --only knows 'bodies', 'sync' and 'http'" >&2; exit 2; }
+            case "$only" in
+                bodies | sync | http | put) ;;
+                *) echo "bench: --only knows 'bodies', 'sync', 'http' and 'put'" >&2; exit 2 ;;
+            esac
             ;;
         --profile) profile=1 ;;
         --skip-build) build=0 ;;
@@ -346,6 +356,38 @@ def cmd_bodies(args):
                               "p99_ms": round(p99(loaded), 3), "n": len(loaded), "bodies": sent[0]}) + "\n")
 
 
+def cmd_fsync(args):
+    """The disk's rate of durable appends: 4 KiB written, then fdatasync, in a loop on a file in args.dir."""
+    path = os.path.join(args.dir, "fdatasync-probe")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        page = b"\0" * 4096
+        count = 0
+        started = time.perf_counter()
+        while time.perf_counter() - started < args.seconds:
+            os.pwrite(fd, page, (count % 256) * 4096)
+            os.fdatasync(fd)
+            count += 1
+        elapsed = time.perf_counter() - started
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    print(f"{count / elapsed:.1f}")
+
+
+def cmd_commits(args):
+    """The state store's commits and committed writes so far, from /_emulator/metrics: "COMMITS WRITES"."""
+    connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
+    connection.request("GET", "/_emulator/metrics")
+    text = connection.getresponse().read().decode()
+    values = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] in ("datasync_state_commits_total", "datasync_state_writes_total"):
+            values[parts[0]] = int(float(parts[1]))
+    print(values.get("datasync_state_commits_total", 0), values.get("datasync_state_writes_total", 0))
+
+
 def cmd_write_bodies(args):
     with open(args.member, "w") as f:
         json.dump(MEMBER_BODY, f)
@@ -446,6 +488,10 @@ def cmd_summarize(args):
                 if load == "put-async+poll":
                     ops = stats([r.get("ops_per_s") for r in sel])
                     extra = f" ({cell(ops, 0)} PUT+poll operations/s)"
+                if load == "put-sync":
+                    per_commit = stats([r.get("writes_per_commit") for r in sel])
+                    if per_commit:
+                        extra += f" ({cell(per_commit, 1)} writes per commit)"
                 errors = sum(r.get("socket_errors", 0) + r.get("status_errors", 0) + r.get("unexpected", 0) for r in sel)
                 if errors:
                     extra += f" **{errors} errors**"
@@ -460,6 +506,8 @@ def cmd_summarize(args):
                     targets["list16"] = (rps, ratio(rps, body))
                 if load == "put-sync" and c == 16:
                     targets["put16"] = rps
+                    targets["put16_detail"] = (cpu, stats([r.get("writes_per_commit") for r in sel]),
+                                               stats([r.get("fdatasync_per_s") for r in sel]))
         w("")
 
     # SDK
@@ -598,6 +646,14 @@ def cmd_summarize(args):
     w(f"| GET of a list of 100 members ≥ 50% of bare Hummingbird answering a stored body of the same size, 16 connections | {cell(li[0], 0) + ' req/s, ' + rfmt(li[1], True) if li else 'n/a'} | {verdict(None if not li or li[1] is None else li[1] >= 0.5)} |")
     p = targets.get("put16")
     w(f"| durable PUT (sync style) ≥ 2,000 req/s at 16 connections | {cell(p, 0)} req/s | {verdict(None if p is None else p['median'] >= 2000)} |")
+    if p is not None:
+        cpu, per_commit, fsyncs = targets["put16_detail"]
+        cores = os.cpu_count() or 1
+        cpu_limit = cores * 1e6 / cpu["median"] if cpu else None
+        disk_limit = per_commit["median"] * fsyncs["median"] if per_commit and fsyncs else None
+        w(f"| durable PUT (sync style, synchronous=FULL) ≥ 10,000 req/s at 16 connections | {cell(p, 0)} req/s; "
+          f"CPU {cell(cpu, 0)} µs per PUT, so {cores} cores allow {fmt(cpu_limit, 0)}/s; disk {cell(fsyncs, 0)} fdatasync/s "
+          f"× {cell(per_commit, 1)} writes per commit = {fmt(disk_limit, 0)}/s | {verdict(p['median'] >= 10_000)} |")
     sd = targets.get("sdk")
     w(f"| SDK walkthrough end to end < 3 s, Python startup included | {fmt(sd, 2)} s (startup + walkthrough); whole script {cell(targets.get('sdk_process'), 2)} s | {verdict(None if sd is None else sd < 3)} |")
     for n, si, r in targets.get("initial", []):
@@ -626,11 +682,13 @@ p = sub.add_parser("populate"); p.add_argument("--port", type=int); p.add_argume
 p = sub.add_parser("fixture"); p.add_argument("--port", type=int); p.add_argument("--group"); p.add_argument("--members", type=int); p.add_argument("--prefix")
 p = sub.add_parser("pending"); p.add_argument("--port", type=int)
 p = sub.add_parser("bodies"); p.add_argument("--member")
+p = sub.add_parser("fsync"); p.add_argument("--dir"); p.add_argument("--seconds", type=float, default=1.0)
+p = sub.add_parser("commits"); p.add_argument("--port", type=int)
 p = sub.add_parser("parse-bodies"); p.add_argument("--port", type=int); p.add_argument("--results"); p.add_argument("--runs", type=int); p.add_argument("--seconds", type=float)
 p = sub.add_parser("summarize"); p.add_argument("--results")
 args = parser.parse_args()
 {"coldstart": cmd_coldstart, "populate": cmd_populate, "fixture": cmd_fixture,
- "pending": cmd_pending, "bodies": cmd_write_bodies, "parse-bodies": cmd_bodies, "summarize": cmd_summarize}[args.cmd](args)
+ "pending": cmd_pending, "bodies": cmd_write_bodies, "fsync": cmd_fsync, "commits": cmd_commits, "parse-bodies": cmd_bodies, "summarize": cmd_summarize}[args.cmd](args)
 PYTHON
 
 helper() { "$python" "$helper" "$@"; }
@@ -759,6 +817,51 @@ EOF
     log "written: $table and $out_dir/bench-$stamp.jsonl"
 }
 
+# --- wrk runs: one cell of the HTTP table -----------------------------------------------------------
+
+api="api-version=2015-05-01-preview"
+db_path="/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/bench-rg/providers/Microsoft.Sql/servers/bench-server/databases/bench-db"
+member_body="$work/member.json"
+helper bodies --member "$member_body"
+
+lua="$repo/scripts/bench"
+# cpu_ticks PID: user + system CPU time of a process, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+ticks_per_second="$(getconf CLK_TCK)"
+# wrk_cell LOAD CONNS RUN SECONDS SERVER_PID SCRIPT URL [ENV...]: one wrk run; records its result line
+# (run 0 is a warm-up and is not recorded) with the server's CPU time per request. With commits_port set
+# (an emulator's port) and fsync_dir (its data dir), it also records the disk's fdatasync rate measured
+# just before the run and the state store's writes per commit during it.
+wrk_cell() {
+    local load="$1" conns="$2" run="$3" seconds="$4" server="$5" script="$6" url="$7"
+    shift 7
+    local threads=2
+    if [[ $conns -lt 2 ]]; then threads=1; fi
+    local line before after fsyncs="" commits_before writes_before commits_after writes_after
+    if [[ -n "${commits_port:-}" ]]; then
+        fsyncs="$(helper fsync --dir "$fsync_dir" --seconds 1)"
+        read -r commits_before writes_before < <(helper commits --port "$commits_port")
+    fi
+    before="$(cpu_ticks "$server")"
+    line="$(env "$@" BENCH_TAG="\"section\":\"http\",\"load\":\"$load\",\"conns\":$conns,\"run\":$run" \
+        wrk -t "$threads" -c "$conns" -d "${seconds}s" --timeout 10s -s "$lua/$script" "$url" 2>&1 |
+        sed -n 's/^WRKJSON //p')"
+    after="$(cpu_ticks "$server")"
+    if [[ -z "$line" ]]; then
+        log "wrk produced no result for $load at $conns connections"
+    elif [[ $run -gt 0 ]]; then
+        local requests cpu extra=""
+        requests="$(sed -n 's/.*"requests":\([0-9]*\).*/\1/p' <<<"$line")"
+        cpu="$(awk -v t="$((after - before))" -v hz="$ticks_per_second" -v n="$requests" 'BEGIN {printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0)}')"
+        if [[ -n "$fsyncs" ]]; then
+            read -r commits_after writes_after < <(helper commits --port "$commits_port")
+            extra="$(awk -v c="$((commits_after - commits_before))" -v w="$((writes_after - writes_before))" -v f="$fsyncs" \
+                'BEGIN {printf ",\"commits\":%d,\"writes\":%d,\"writes_per_commit\":%.2f,\"fdatasync_per_s\":%s", c, w, (c > 0 ? w / c : 0), f}')"
+        fi
+        record "${line%\}},\"server_cpu_us_per_request\":$cpu$extra}"
+    fi
+}
+
 # --- 6. Request bodies (run last, or alone with --only bodies) -----------------------------------------
 
 bench_bodies() {
@@ -792,6 +895,46 @@ bench_sync_section() {
 
 if [[ "$only" == "sync" ]]; then
     bench_sync_section
+    write_table
+    exit 0
+fi
+
+# --- 2b. The durable PUT alone (--only put) ----------------------------------------------------------
+
+# bench_put: bench-hello's GET and the durable member PUT (--lro-style sync, a data dir, so synchronous=FULL)
+# at 16 connections, interleaved, each PUT run with the disk's fdatasync rate and the writes per commit.
+bench_put() {
+    [[ $have_wrk -eq 1 ]] || { log "wrk is needed for --only put"; exit 1; }
+    log "durable PUT: $wrk_runs run(s) × $wrk_seconds s at 16 connections, interleaved with bench-hello"
+    start_server hello "$hello" 0
+    local hello_pid=$server_pid hello_port=$server_port
+    start_server emu-sync "$emulator" --port 0 --data-dir "$work/http-sync" --lro-style sync --log-level warning
+    local sync_pid=$server_pid sync_port=$server_port
+    helper fixture --port "$sync_port" --group put-group --members "$members_per_group" --prefix bench-put-
+    local put_env=(BENCH_GROUP_PATH="$db_path/syncGroups/put-group" BENCH_BODY_FILE="$member_body" BENCH_NAMES="$members_per_group")
+    local run
+    for run in $(seq 0 "$wrk_runs"); do  # run 0 warms up and is not recorded
+        local seconds=$wrk_seconds
+        [[ $run -gt 0 ]] || seconds=1
+        wrk_cell hello 16 "$run" "$seconds" "$hello_pid" get.lua "http://127.0.0.1:$hello_port/hello"
+        commits_port=$sync_port fsync_dir="$work/http-sync" \
+            wrk_cell put-sync 16 "$run" "$seconds" "$sync_pid" put.lua "http://127.0.0.1:$sync_port" "${put_env[@]}"
+    done
+    if [[ $profile -eq 1 ]]; then
+        mkdir -p "$out_dir"
+        log "profiling the emulator under the durable PUT (16 connections)"
+        perf record -F 999 -g -o "$work/perf-put.data" -p "$sync_pid" -- sleep 5 >/dev/null 2>&1 &
+        local perf_pid=$!
+        env "${put_env[@]}" wrk -t 2 -c 16 -d 5s -s "$lua/put.lua" "http://127.0.0.1:$sync_port" >/dev/null
+        wait "$perf_pid" || true
+        profile_report "$work/perf-put.data" "$out_dir/profile-put.txt"
+    fi
+    stop_pid "$hello_pid"
+    stop_pid "$sync_pid"
+}
+
+if [[ "$only" == "put" ]]; then
+    bench_put
     write_table
     exit 0
 fi
@@ -846,11 +989,6 @@ fi
 
 # --- 2. HTTP throughput ---------------------------------------------------------------------------
 
-api="api-version=2015-05-01-preview"
-db_path="/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/bench-rg/providers/Microsoft.Sql/servers/bench-server/databases/bench-db"
-member_body="$work/member.json"
-helper bodies --member "$member_body"
-
 if [[ $have_wrk -eq 1 ]]; then
     log "HTTP loads: ${#connections[@]} connection counts × $wrk_runs run(s) × $wrk_seconds s"
     # A: async LROs, for GET, list and PUT+poll.
@@ -875,39 +1013,14 @@ c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1])); c.request("GET", 
     pending_pid=$server_pid pending_port=$server_port
     pending_path="$(helper pending --port "$pending_port")"
 
-    lua="$repo/scripts/bench"
-    # cpu_ticks PID: user + system CPU time of a process, in clock ticks.
-    cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-    ticks_per_second="$(getconf CLK_TCK)"
-    # wrk_cell LOAD CONNS RUN SECONDS SERVER_PID SCRIPT URL [ENV...]: one wrk run; records its result line
-    # (run 0 is a warm-up and is not recorded) with the server's CPU time per request.
-    wrk_cell() {
-        local load="$1" conns="$2" run="$3" seconds="$4" server="$5" script="$6" url="$7"
-        shift 7
-        local threads=2
-        if [[ $conns -lt 2 ]]; then threads=1; fi
-        local line before after
-        before="$(cpu_ticks "$server")"
-        line="$(env "$@" BENCH_TAG="\"section\":\"http\",\"load\":\"$load\",\"conns\":$conns,\"run\":$run" \
-            wrk -t "$threads" -c "$conns" -d "${seconds}s" --timeout 10s -s "$lua/$script" "$url" 2>&1 |
-            sed -n 's/^WRKJSON //p')"
-        after="$(cpu_ticks "$server")"
-        if [[ -z "$line" ]]; then
-            log "wrk produced no result for $load at $conns connections"
-        elif [[ $run -gt 0 ]]; then
-            local requests cpu
-            requests="$(sed -n 's/.*"requests":\([0-9]*\).*/\1/p' <<<"$line")"
-            cpu="$(awk -v t="$((after - before))" -v hz="$ticks_per_second" -v n="$requests" 'BEGIN {printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0)}')"
-            record "${line%\}},\"server_cpu_us_per_request\":$cpu}"
-        fi
-    }
     run_loads() {
         local conns="$1" run="$2" seconds="$3"
         wrk_cell hello "$conns" "$run" "$seconds" "$hello_pid" get.lua "http://127.0.0.1:$hello_port/hello"
         wrk_cell get-group "$conns" "$run" "$seconds" "$async_pid" get.lua "http://127.0.0.1:$async_port$db_path/syncGroups/read-group?$api"
         wrk_cell hello-body "$conns" "$run" "$seconds" "$hello_pid" get.lua "http://127.0.0.1:$hello_port/body"
         wrk_cell list-100-members "$conns" "$run" "$seconds" "$async_pid" get.lua "http://127.0.0.1:$async_port$list_path"
-        wrk_cell put-sync "$conns" "$run" "$seconds" "$sync_pid" put.lua "http://127.0.0.1:$sync_port" \
+        commits_port=$sync_port fsync_dir="$work/http-sync" \
+            wrk_cell put-sync "$conns" "$run" "$seconds" "$sync_pid" put.lua "http://127.0.0.1:$sync_port" \
             BENCH_GROUP_PATH="$db_path/syncGroups/put-group" BENCH_BODY_FILE="$member_body" BENCH_NAMES="$members_per_group"
         wrk_cell put-async+poll "$conns" "$run" "$seconds" "$async_pid" put_poll.lua "http://127.0.0.1:$async_port" \
             BENCH_GROUP_PATH="$db_path/syncGroups/poll-group" BENCH_BODY_FILE="$member_body" BENCH_NAMES="$members_per_group"

@@ -183,6 +183,8 @@ public struct MediaType: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether a `Content-Type` value is this type (with any parameters).
     public func matches(_ contentType: String) -> Bool {
+        // The common case, the type alone: no split, trim or lowercased copy (a share of every write's CPU).
+        if asciiCaseInsensitiveEqual(contentType.utf8, self.essence.utf8) { return true }
         let essence = contentType.split(separator: ";", maxSplits: 1).first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
         if essence == self.essence { return true }
         return self == .json && essence.hasPrefix("application/") && essence.hasSuffix("+json")
@@ -196,13 +198,31 @@ public struct MediaType: Sendable, Hashable, CustomStringConvertible {
 public struct RequestBodyRule: Sendable {
     let segments: [Substring]
     let accepts: [MediaType]
+    private let isASCII: Bool
 
     public init(_ pattern: String, accepts: [MediaType]) {
         self.segments = pattern.split(separator: "/")
         self.accepts = accepts
+        self.isASCII = pattern.utf8.allSatisfy { $0 < 0x80 }
     }
 
+    /// Whether `path` is one this rule covers. An ASCII path (any path a client percent-encodes) is walked
+    /// in place rather than split: every request that carries a body is checked against every rule, and most
+    /// differ in their first segment.
     func matches(_ path: String) -> Bool {
+        let pathIsASCII = path.utf8.withContiguousStorageIfAvailable { $0.allSatisfy { $0 < 0x80 } } ?? path.utf8.allSatisfy { $0 < 0x80 }
+        guard self.isASCII, pathIsASCII else { return self.matchesSplitting(path) }
+        var rest = path.utf8[...]
+        for expected in self.segments {
+            guard let actual = Self.nextSegment(of: &rest) else { return false }
+            if expected == "**" { return true }
+            if expected != "*", !asciiCaseInsensitiveEqual(expected.utf8, actual) { return false }
+        }
+        return Self.nextSegment(of: &rest) == nil
+    }
+
+    /// ``matches(_:)`` by Unicode rules, for a path or pattern that is not ASCII.
+    private func matchesSplitting(_ path: String) -> Bool {
         let actual = path.split(separator: "/")
         for (index, expected) in self.segments.enumerated() {
             if expected == "**" { return actual.count > index }
@@ -210,6 +230,23 @@ public struct RequestBodyRule: Sendable {
             if expected != "*", expected.lowercased() != actual[index].lowercased() { return false }
         }
         return actual.count == self.segments.count
+    }
+
+    /// The next non-empty run of bytes between slashes, removed from `rest` (the segments `split` makes).
+    private static func nextSegment(of rest: inout Substring.UTF8View.SubSequence) -> Substring.UTF8View.SubSequence? {
+        let slash = UInt8(ascii: "/")
+        guard let start = rest.firstIndex(where: { $0 != slash }) else { return nil }
+        let end = rest[start...].firstIndex(of: slash) ?? rest.endIndex
+        defer { rest = rest[end...] }
+        return rest[start..<end]
+    }
+}
+
+/// Whether two byte sequences are equal with ASCII letters compared without case; any other byte must be equal.
+private func asciiCaseInsensitiveEqual(_ a: some Collection<UInt8>, _ b: some Collection<UInt8>) -> Bool {
+    guard a.count == b.count else { return false }
+    return zip(a, b).allSatisfy { x, y in
+        x == y || (x | 0x20 == y | 0x20 && (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(x | 0x20))
     }
 }
 
@@ -264,7 +301,7 @@ public struct LocalOriginMiddleware<Context: ARMRequestContext>: RouterMiddlewar
     /// over HTTP/1.1 (streamed uploads need HTTP/2), so no web page can use it.
     private func checkBody(_ request: Request) throws {
         let contentType = request.headers.firstValue(.contentType)
-        let length = request.headers.firstValue(.contentLength).flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let length = request.headers.firstValue(.contentLength).flatMap { Int($0) ?? Int($0.trimmingCharacters(in: .whitespaces)) }
         let hasBody =
             (length ?? 0) > 0 || (length == nil && contentType != nil)
         guard hasBody else { return }

@@ -108,7 +108,8 @@ public struct SyncMemberHandler: Sendable {
             // A PUT that repeats the member as it is (retries, declarative tools) changes no row, and
             // spends nothing inside the serialised write.
             if member != existing { try store.save(member) }
-            try Provisioning.updateReadiness(of: group.path, store: store)
+            // `group` was read in this write, which saves no group before here.
+            try Provisioning.updateReadiness(of: group, store: store)
             return .done(try environment.record(operationID, server: server, result: result(member), in: store))
         }
         let marked = try Provisioning.begin([member], store: store)[0]

@@ -21,6 +21,8 @@ public final class StateStore: Sendable {
     private let pending = Mutex(PendingWrites())
     private let bodies = DecodedBodies()
     private let committed = CommittedRows()
+    private let commits = Atomic<Int>(0)
+    private let committedWrites = Atomic<Int>(0)
 
     /// The file that holds the state, or `nil` in memory.
     public let fileURL: URL?
@@ -226,10 +228,18 @@ public final class StateStore: Sendable {
                 return .commit
             }
             self.committed.apply(committedChanges)
+            self.commits.add(1, ordering: .relaxed)
+            self.committedWrites.add(committedChanges.count, ordering: .relaxed)
             for job in jobs { job.finish(nil) }
         } catch {
             for job in jobs { job.finish(error) }
         }
+    }
+
+    /// How many transactions the store committed since it opened, and how many writes (calls of
+    /// ``write(_:)`` whose body succeeded) they held: their ratio is what group commit saves in `fdatasync`s.
+    public var commitCounts: (commits: Int, writes: Int) {
+        (self.commits.load(ordering: .relaxed), self.committedWrites.load(ordering: .relaxed))
     }
 
     /// Forgets every resource, operation, log and schema.

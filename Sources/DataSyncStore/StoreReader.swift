@@ -2,13 +2,23 @@ import DataSyncModel
 import Foundation
 import GRDB
 
-/// Keys in declaration order (nothing reads the bytes but `JSONDecoder` and `json_extract`, so sorting
-/// would be work for nobody), slashes unescaped (ARM ids are full of them).
+/// Unsorted keys (nothing reads the bytes but `JSONDecoder` and `json_extract`, so sorting would be work for
+/// nobody), slashes unescaped (ARM ids are full of them).
 private let encoder: JSONEncoder = {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.withoutEscapingSlashes]
     return encoder
 }()
+
+/// The stored form of a state row: ``StateJSONEncoder``'s, or `JSONEncoder`'s for a value it does not write
+/// the same way.
+func stateJSON(_ value: some Encodable) throws -> Data {
+    do {
+        return try StateJSONEncoder.encode(value)
+    } catch {
+        return try encoder.encode(value)
+    }
+}
 
 enum ResourceTable: String {
     case group
@@ -187,7 +197,7 @@ public struct StoreWriter {
         subscriptionKey: String,
         body: some Encodable & Sendable
     ) throws {
-        let data = try encoder.encode(body)
+        let data = try stateJSON(body)
         // Cached statements: compiling and authorising the SQL again on every write was a twentieth of a
         // durable PUT's work.
         try self.db.cachedStatement(
@@ -260,7 +270,7 @@ public struct StoreWriter {
 
     public func save(_ operation: LongRunningOperation) throws {
         let key = operation.id.uuidString.lowercased()
-        let data = try encoder.encode(operation)
+        let data = try stateJSON(operation)
         try self.db.cachedStatement(
             sql: "INSERT INTO operation (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body"
         ).execute(arguments: [key, data])
@@ -282,7 +292,7 @@ public struct StoreWriter {
             sql: "INSERT INTO syncLog (groupKey, timestamp, type, operationStatus, body) VALUES (?, ?, ?, ?, ?)",
             arguments: [
                 group.id.armKey, entry.timestamp.timeIntervalSince1970, entry.type.rawValue, entry.operationStatus,
-                try encoder.encode(entry),
+                try stateJSON(entry),
             ]
         )
     }
@@ -298,7 +308,7 @@ public struct StoreWriter {
     public func saveSchema(_ schema: DatabaseSchema, ownerID: String) throws {
         try self.db.execute(
             sql: "INSERT INTO schemaSnapshot (ownerKey, body) VALUES (?, ?) ON CONFLICT(ownerKey) DO UPDATE SET body = excluded.body",
-            arguments: [ownerID.armKey, try encoder.encode(schema)]
+            arguments: [ownerID.armKey, try stateJSON(schema)]
         )
     }
 }

@@ -69,6 +69,22 @@ private func sample(_ exposition: String, _ series: String) -> Double? {
         }
     }
 
+    @Test("the state store's commits and the writes they held are counted, a refused write not among them")
+    func stateCommits() async throws {
+        try await withEmulator { arm in
+            let before = try await control(arm, "/_emulator/metrics").text
+            #expect(sample(before, "datasync_state_commits_total") == 0)
+            #expect(sample(before, "datasync_state_writes_total") == 0)
+            #expect(try await arm.put(HowTo.groupPath(), try HowTo.fixture("create-sync-group")).status.code < 300)
+            #expect(try await arm.put(HowTo.memberPath(), #"{"properties":{"databaseType":"AzureSqlDatabase"}}"#).status.code < 300)
+            let refused = try await arm.put(HowTo.groupPath() + "x/syncMembers/m", #"{"properties":{"databaseType":"AzureSqlDatabase"}}"#)
+            #expect(refused.status == .notFound, "\(refused.text)")
+            let after = try await control(arm, "/_emulator/metrics").text
+            #expect(sample(after, "datasync_state_writes_total") == 2)
+            #expect(sample(after, "datasync_state_commits_total").map { (1...3).contains($0) } == true)
+        }
+    }
+
     @Test("long-running operations in progress are counted against the emulator's clock")
     func operationsInProgress() async throws {
         try await withEmulator(EmulatorConfiguration(operationDelay: 30)) { arm in

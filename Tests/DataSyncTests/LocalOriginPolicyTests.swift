@@ -77,6 +77,30 @@ import Testing
         #expect(!MediaType.json.matches("text/json+plain"))
         #expect(MediaType.form.matches("application/x-www-form-urlencoded;charset=UTF-8"))
     }
+
+    @Test("rules match paths as their split segments do: without case, ignoring repeated slashes, by Unicode rules when not ASCII")
+    func bodyRuleSegments() {
+        let token = RequestBodyRule("/*/oauth2/v2.0/token", accepts: [.form])
+        let below = RequestBodyRule("/_emulator/ui/**", accepts: [.form])
+        let cases: [(RequestBodyRule, String, Bool)] = [
+            (token, "//Tenant///OAUTH2/v2.0/Token/", true), (token, "/t/oauth2/v2.0", false), (token, "/t/oauth2/v2.0/token/x", false),
+            (token, "/t/oauth2/v2.0/tokens", false), (token, "/t/oauth2/v2-0/token", false), (token, "", false),
+            (token, "/t/oauth2/v2.0/to\u{212A}en", true), (token, "/t/oauth2/v2.0/t\u{F6}ken", false),
+            (below, "/_emulator/ui", false), (below, "/_emulator/ui/", false), (below, "/_EMULATOR/UI/x", true),
+            (below, "/_emulator/ui//x/y", true), (below, "/_emulator/uix/y", false), (below, "/_emulator/\u{DC}i/x", false),
+        ]
+        for (rule, path, expected) in cases {
+            #expect(rule.matches(path) == expected, "\(path)")
+            let split = path.split(separator: "/")
+            let bySplitting = rule.segments.enumerated().allSatisfy { index, segment in
+                segment == "**" || segment == "*" && index < split.count || index < split.count && segment.lowercased() == split[index].lowercased()
+            } && (rule.segments.last == "**" ? split.count >= rule.segments.count : split.count == rule.segments.count)
+            #expect(rule.matches(path) == bySplitting, "\(path) against the split segments")
+        }
+        #expect(MediaType.json.matches("APPLICATION/json"))
+        #expect(!MediaType.json.matches("application/jsonx"))
+        #expect(MediaType.json.matches(" application/json "))
+    }
 }
 
 @Suite struct JSONParserPathTests {

@@ -396,6 +396,7 @@ extension ARMClient {
         ("/adfs/t1/.well-known/openid-configuration", .openIDConfiguration(.adfs(tenant: "t1"))),
         ("/t1/discovery/v2.0/keys", .keys(.tenant("t1"))),
         ("/adfs/discovery/keys", .keys(.adfs(tenant: nil))),
+        ("/adfs/t1/oauth2/v2.0/token/", .token(.adfs(tenant: "t1"))),
     ] as [(String, IdentityEndpoint)])
     func matches(path: String, endpoint: IdentityEndpoint) {
         #expect(IdentityEndpoint(path: path) == endpoint)
@@ -403,7 +404,10 @@ extension ARMClient {
 
     @Test("non-sign-in paths are not sign-in endpoints")
     func others() {
-        for path in ["/", "/_emulator/health", "/t1/oauth2/token", "/t1/.well-known/openid-configuration", "/adfs/v2.0/token", "/subscriptions"] {
+        for path in [
+            "/", "/_emulator/health", "/t1/oauth2/token", "/t1/.well-known/openid-configuration", "/adfs/v2.0/token", "/subscriptions",
+            "/adfs/t1/oauth2/v2.0/token/x", "/adfs/t1/oauth2/v2.0/token//", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/x",
+        ] {
             #expect(IdentityEndpoint(path: path) == nil, "\(path)")
         }
     }

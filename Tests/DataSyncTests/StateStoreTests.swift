@@ -70,6 +70,9 @@ import Testing
         }
         let expected = Set(outcomes.filter(\.value).map { "g\($0.key)" })
         #expect(expected.count == 42)
+        let counts = store.commitCounts
+        #expect(counts.writes == 42, "the writes that committed, and only those")
+        #expect((1...64).contains(counts.commits))
         for store in [store, try StateStore.open(directory: directory)] {
             let names = try await store.read { reader in
                 try reader.groups(in: StateStoreTests.database).map(\.path.name.value)

@@ -19,6 +19,10 @@ final class EmulatorMetrics: RequestObserver {
     let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
     private let operationsInProgress: Metrics.Gauge
+    private let stateCommits: Metrics.Counter
+    private let stateWrites: Metrics.Counter
+    /// The store's counts already added to the two counters above, which only count up by deltas.
+    private let exportedCommitCounts = Mutex((commits: 0, writes: 0))
     /// The per-request handles of each operation, made once: making one asks the factory to sanitise its
     /// names and look it up in the registry under a lock, which every request would otherwise pay.
     private let operations = Mutex<[String: OperationMetrics]>([:])
@@ -46,6 +50,8 @@ final class EmulatorMetrics: RequestObserver {
         self.factory = factory
         self.operationsInProgress = Metrics.Gauge(label: "datasync_operations_in_progress", factory: factory)
         self.operationsInProgress.record(0)
+        self.stateCommits = Metrics.Counter(label: "datasync_state_commits_total", factory: factory)
+        self.stateWrites = Metrics.Counter(label: "datasync_state_writes_total", factory: factory)
         for outcome in Self.outcomes {
             _ = self.syncRuns(outcome)
         }
@@ -110,9 +116,16 @@ final class EmulatorMetrics: RequestObserver {
         self.conflicts.increment(by: round.conflicts)
     }
 
-    /// The registry in Prometheus text format, with the long-running operations in progress counted now.
-    func exposition(operationsInProgress: Int) -> String {
+    /// The registry in Prometheus text format, with the long-running operations in progress counted now and
+    /// the state store's commits and writes (``StateStore/commitCounts``) as they stand.
+    func exposition(operationsInProgress: Int, commitCounts: (commits: Int, writes: Int)) -> String {
         self.operationsInProgress.record(operationsInProgress)
+        self.exportedCommitCounts.withLock { exported in
+            // Two scrapes may read the counts in one order and get here in the other: never count down.
+            self.stateCommits.increment(by: max(0, commitCounts.commits - exported.commits))
+            self.stateWrites.increment(by: max(0, commitCounts.writes - exported.writes))
+            exported = (max(exported.commits, commitCounts.commits), max(exported.writes, commitCounts.writes))
+        }
         return self.registry.emitToString()
     }
 }
@@ -130,7 +143,9 @@ struct MetricsController: Sendable {
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: self.metrics.exposition(operationsInProgress: inProgress)))
+                body: ResponseBody(byteBuffer: ByteBuffer(
+                    string: self.metrics.exposition(operationsInProgress: inProgress, commitCounts: self.store.commitCounts)
+                ))
             )
         }
     }
