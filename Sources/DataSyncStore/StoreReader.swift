@@ -185,6 +185,7 @@ public struct StoreWriter {
         table: ResourceTable,
         parentKey: String,
         subscriptionKey: String,
+        busy: Bool,
         body: some Encodable & Sendable
     ) throws {
         let data = try encoder.encode(body)
@@ -192,11 +193,11 @@ public struct StoreWriter {
         // durable PUT's work.
         try self.db.cachedStatement(
             sql: """
-                INSERT INTO resource (key, type, parentKey, subscriptionKey, seq, body)
-                VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM resource), ?)
-                ON CONFLICT(key) DO UPDATE SET body = excluded.body
+                INSERT INTO resource (key, type, parentKey, subscriptionKey, seq, busy, body)
+                VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM resource), ?, ?)
+                ON CONFLICT(key) DO UPDATE SET body = excluded.body, busy = excluded.busy
                 """
-        ).execute(arguments: [key, table.rawValue, parentKey, subscriptionKey, data])
+        ).execute(arguments: [key, table.rawValue, parentKey, subscriptionKey, busy, data])
         self.bodies.remember(body, encodedAs: data, key: key)
         self.changes.upserted(key, body)
     }
@@ -220,6 +221,7 @@ public struct StoreWriter {
             table: .group,
             parentKey: group.path.database.id.armKey,
             subscriptionKey: group.path.database.server.subscriptionID.key,
+            busy: group.syncState == .progressing,
             body: group
         )
     }
@@ -236,6 +238,7 @@ public struct StoreWriter {
             table: .member,
             parentKey: member.path.group.id.armKey,
             subscriptionKey: member.path.group.database.server.subscriptionID.key,
+            busy: MemberLifecycle.busyStates.contains(member.syncState),
             body: member
         )
     }
@@ -250,6 +253,7 @@ public struct StoreWriter {
             table: .agent,
             parentKey: agent.path.server.id.armKey,
             subscriptionKey: agent.path.server.subscriptionID.key,
+            busy: false,
             body: agent
         )
     }
@@ -262,8 +266,11 @@ public struct StoreWriter {
         let key = operation.id.uuidString.lowercased()
         let data = try encoder.encode(operation)
         try self.db.cachedStatement(
-            sql: "INSERT INTO operation (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body"
-        ).execute(arguments: [key, data])
+            sql: """
+                INSERT INTO operation (id, running, body) VALUES (?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET body = excluded.body, running = excluded.running
+                """
+        ).execute(arguments: [key, operation.progress == .running, data])
         // Only polls read an operation back, and they read the committed rows: keeping it for decoding too
         // would hold every operation twice.
         self.changes.upserted(key, operation)

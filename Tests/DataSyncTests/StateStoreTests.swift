@@ -270,3 +270,129 @@ import Testing
         return String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]), as: UTF8.self)
     }
 }
+
+/// Recovery finds work left in flight through flags and partial indexes: they must find exactly what reading
+/// and decoding every row finds, in the same order, after any sequence of saves, and in files made before them.
+@Suite struct InFlightIndexTests {
+    /// A member of `group` named `name` in `state`.
+    static func member(_ name: String, of group: SyncGroup, state: SyncMemberState) throws -> SyncMember {
+        var member = SyncMember(
+            path: SyncMemberPath(group: group.path, name: try ResourceName(name, kind: .syncMember)),
+            settings: SyncMemberSettings(),
+            createdAt: Date(timeIntervalSince1970: 1_790_000_000)
+        )
+        member.syncState = state
+        return member
+    }
+
+    static func operation(_ result: OperationResult, _ progress: OperationProgress) -> LongRunningOperation {
+        LongRunningOperation(
+            id: UUID(),
+            subscriptionID: StateStoreTests.database.server.subscriptionID,
+            resourceGroup: StateStoreTests.database.server.resourceGroup,
+            result: result,
+            startTime: Date(timeIntervalSince1970: 1_790_000_000),
+            readyAt: Date(timeIntervalSince1970: 1_790_000_000),
+            progress: progress
+        )
+    }
+
+    /// Every operation, decoded from every row, in the order they were first stored.
+    static func allOperations(in file: URL) throws -> [LongRunningOperation] {
+        guard case .rows(_, let rows) = try QueryRunner.run("SELECT CAST(body AS TEXT) FROM operation ORDER BY rowid", parameters: [], at: file.path)
+        else { return [] }
+        return try rows.map { row in
+            guard case .text(let body) = row[0] else { throw CocoaError(.coderInvalidValue) }
+            return try JSONDecoder().decode(LongRunningOperation.self, from: Data(body.utf8))
+        }
+    }
+
+    /// The indexed reads against the full scans.
+    static func expectSameAsFullScan(_ store: StateStore, file: URL, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let (busy, allMembers, progressing, allGroups, running) = try await store.read { reader in
+            (try reader.busyMembers(), try reader.allMembers(), try reader.progressingGroups(), try reader.allGroups(), try reader.runningOperations())
+        }
+        #expect(busy == allMembers.filter { MemberLifecycle.busyStates.contains($0.syncState) }, sourceLocation: sourceLocation)
+        #expect(progressing == allGroups.filter { $0.syncState == .progressing }, sourceLocation: sourceLocation)
+        #expect(running == (try Self.allOperations(in: file)).filter { $0.progress == .running }, sourceLocation: sourceLocation)
+    }
+
+    /// Groups in every state, each with members in every state, and operations in every progress; then every
+    /// busy resource settles and every settled one becomes busy, and running operations finish.
+    static func fill(_ store: StateStore) async throws -> (groups: [SyncGroup], members: [SyncMember], operations: [LongRunningOperation]) {
+        var groups: [SyncGroup] = []
+        var members: [SyncMember] = []
+        var operations: [LongRunningOperation] = []
+        for (index, state) in SyncGroupState.allCases.enumerated() {
+            let group = try StateStoreTests.group("g\(index)", interval: -1, state: state)
+            groups.append(group)
+            for (memberIndex, memberState) in SyncMemberState.allCases.enumerated() {
+                members.append(try Self.member("m\(memberIndex)", of: group, state: memberState))
+            }
+            for progress in [OperationProgress.running, .succeeded, .failed(.interruptedByRestart)] {
+                operations.append(Self.operation(.groupUpserted(group, created: true), progress))
+            }
+        }
+        try await store.write { [groups, members, operations] writer in
+            for group in groups { try writer.save(group) }
+            for member in members { try writer.save(member) }
+            for operation in operations { try writer.save(operation) }
+        }
+        return (groups, members, operations)
+    }
+
+    @Test("busy members, progressing groups and running operations come back as a full scan finds them, after every change")
+    func indexedReadsEqualFullScans() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("in-flight-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try StateStore.open(directory: directory)
+        let file = directory.appendingPathComponent("state.sqlite")
+        var (groups, members, operations) = try await Self.fill(store)
+        try await Self.expectSameAsFullScan(store, file: file)
+        #expect(try await store.read { try $0.busyMembers() }.count == MemberLifecycle.busyStates.count * groups.count)
+
+        // Busy becomes settled and settled becomes busy; running operations finish and finished ones run again.
+        let states = SyncMemberState.allCases
+        for index in members.indices {
+            let next = states[(states.firstIndex(of: members[index].syncState)! + 1) % states.count]
+            members[index].syncState = next
+        }
+        for index in groups.indices {
+            groups[index].syncState = groups[index].syncState == .progressing ? .good : .progressing
+        }
+        for index in operations.indices {
+            operations[index].progress = operations[index].progress == .running ? .succeeded : .running
+        }
+        try await store.write { [groups, members, operations] writer in
+            for group in groups { try writer.save(group) }
+            for member in members { try writer.save(member) }
+            for operation in operations { try writer.save(operation) }
+        }
+        try await Self.expectSameAsFullScan(store, file: file)
+        #expect(try await store.read { try $0.progressingGroups() }.count == groups.count - 1)
+
+        // Deleting a group takes its busy members with it; after a reopening the flags are still right.
+        try await store.write { [path = groups[0].path] in try $0.deleteGroup(path) }
+        try await Self.expectSameAsFullScan(store, file: file)
+        try await Self.expectSameAsFullScan(try StateStore.open(directory: directory), file: file)
+    }
+
+    @Test("a state file from before the flags gets them from its rows when it is opened")
+    func olderFileGetsFlags() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("in-flight-older-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("state.sqlite")
+        _ = try await Self.fill(try StateStore.open(directory: directory))
+        // Back to the schema of the version before: no flags, no indexes, no record of the migration.
+        let older = """
+            DROP INDEX resourceBusy; DROP INDEX operationRunning;
+            ALTER TABLE resource DROP COLUMN busy; ALTER TABLE operation DROP COLUMN running;
+            DELETE FROM grdb_migrations WHERE identifier = 'v4-inFlight'
+            """
+        _ = try QueryRunner.run(older, parameters: [], at: file.path)
+        let reopened = try StateStore.open(directory: directory)
+        try await Self.expectSameAsFullScan(reopened, file: file)
+        #expect(try await reopened.read { try $0.runningOperations() }.count == SyncGroupState.allCases.count)
+        #expect(try await reopened.read { try $0.busyMembers() }.count == MemberLifecycle.busyStates.count * SyncGroupState.allCases.count)
+    }
+}
