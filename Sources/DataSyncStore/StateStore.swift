@@ -40,12 +40,15 @@ public final class StateStore: Sendable {
         let fileURL = directory.appendingPathComponent("state.sqlite")
         do {
             try OwnerOnly.createDirectory(directory)
+            let closedCleanly = CleanClose.take(for: fileURL)
             try OwnerOnly.createFile(fileURL)
             if let reason = accessFailure(fileURL) { throw StateStoreError.unreadable(fileURL, reason) }
             let pool = try DatabasePool(path: fileURL.path, configuration: Self.configuration())
-            try pool.read { db in
-                let verdict = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "no answer"
-                guard verdict == "ok" else { throw StateStoreError.corrupt(fileURL, verdict) }
+            if !closedCleanly {
+                try pool.read { db in
+                    let verdict = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "no answer"
+                    guard verdict == "ok" else { throw StateStoreError.corrupt(fileURL, verdict) }
+                }
             }
             // GRDB turns WAL on after `prepareDatabase` and sets NORMAL there; the writer must be FULL.
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
@@ -243,6 +246,19 @@ public final class StateStore: Sendable {
         } catch {
             for job in jobs { job.finish(error) }
         }
+    }
+
+    /// Closes the state file, folding its WAL in, and records that it was closed cleanly (``CleanClose``), so
+    /// the next start need not check every page again. Every later read or write fails. Nothing in memory.
+    public func close() throws {
+        guard let pool = self.writer as? DatabasePool, let fileURL = self.fileURL else { return }
+        // GRDB closes the writer before the read-only readers, so no connection can fold the WAL in as it
+        // closes: the writer does it first, and the record is made only if it folded all of it.
+        let folded = try pool.writeWithoutTransaction { db in
+            try Int.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") == 0
+        }
+        try pool.close()
+        if folded { try CleanClose.record(for: fileURL) }
     }
 
     /// Forgets every resource, operation, log and schema.

@@ -396,3 +396,49 @@ import Testing
         #expect(try await reopened.read { try $0.busyMembers() }.count == MemberLifecycle.busyStates.count * SyncGroupState.allCases.count)
     }
 }
+
+/// A cleanly closed state file skips `quick_check` at the next open only while it is exactly as it was left.
+@Suite struct CleanCloseTests {
+    /// A store in a new directory holding `count` groups.
+    static func store(groups count: Int) async throws -> (StateStore, URL) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clean-close-\(UUID())")
+        let store = try StateStore.open(directory: directory)
+        let groups = try (0..<count).map { try StateStoreTests.group("g\($0)", interval: $0, state: .good) }
+        try await store.write { writer in
+            for group in groups { try writer.save(group) }
+        }
+        return (store, directory)
+    }
+
+    @Test("a clean close leaves a record that the next open removes; a store never closed leaves none")
+    func recordLifecycle() async throws {
+        let (store, directory) = try await Self.store(groups: 3)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let record = directory.appendingPathComponent("state.clean")
+        #expect(!FileManager.default.fileExists(atPath: record.path))
+        try store.close()
+        #expect(FileManager.default.fileExists(atPath: record.path))
+        await #expect(throws: (any Error).self) { try await store.read { try $0.allGroups() } }
+        let reopened = try StateStore.open(directory: directory)
+        #expect(!FileManager.default.fileExists(atPath: record.path))
+        #expect(try await reopened.read { try $0.allGroups() }.count == 3)
+    }
+
+    @Test("a page damaged after a clean close is still found as corruption")
+    func damageAfterCleanClose() async throws {
+        let (store, directory) = try await Self.store(groups: 400)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try store.close()
+        let file = directory.appendingPathComponent("state.sqlite")
+        var bytes = try Data(contentsOf: file)
+        #expect(bytes.count > 5 * 4096)
+        bytes.replaceSubrange(3 * 4096..<4 * 4096, with: Data(repeating: 0x42, count: 4096))
+        try bytes.write(to: file)
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("state.clean").path))
+        #expect {
+            try StateStore.open(directory: directory)
+        } throws: { error in
+            (error as? StateStoreError)?.isCorruption == true
+        }
+    }
+}
