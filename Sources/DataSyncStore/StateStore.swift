@@ -113,10 +113,11 @@ public final class StateStore: Sendable {
         migrator.registerMigration("v3-resourceBySeq") { db in
             try db.execute(sql: "CREATE INDEX resourceBySeq ON resource(seq)")
         }
-        // Recovery after a restart looks for work left in flight. Flags kept by every save, each with a partial
-        // index that holds only the flagged rows, let it find them without decoding every row: start-up
-        // stays as fast with 100,000 resources as with none.
-        migrator.registerMigration("v4-inFlight") { db in
+        // Recovery after a restart looks for work left in flight, and the scheduler's tick for groups that sync
+        // on an interval. Flags kept by every save, each with a partial index that holds only the flagged rows,
+        // let them read those rows alone: start-up and the idle tick stay as cheap with 100,000 resources as
+        // with none.
+        migrator.registerMigration("v4-flags") { db in
             let busyMembers = MemberLifecycle.busyStates.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")
             try db.execute(
                 sql: """
@@ -125,6 +126,11 @@ public final class StateStore: Sendable {
                     WHERE (type = 'member' AND json_extract(CAST(body AS TEXT), '$.syncState') IN (\(busyMembers)))
                     OR (type = 'group' AND json_extract(CAST(body AS TEXT), '$.syncState') = '\(SyncGroupState.progressing.rawValue)');
                     CREATE INDEX resourceBusy ON resource(type, seq) WHERE busy = 1;
+                    ALTER TABLE resource ADD COLUMN scheduled INTEGER NOT NULL DEFAULT 0;
+                    UPDATE resource SET scheduled = 1
+                    WHERE type = 'group' AND json_extract(CAST(body AS TEXT), '$.settings.interval') > 0
+                    AND json_extract(CAST(body AS TEXT), '$.syncState') <> '\(SyncGroupState.notReady.rawValue)';
+                    CREATE INDEX resourceScheduled ON resource(seq) WHERE scheduled = 1;
                     ALTER TABLE operation ADD COLUMN running INTEGER NOT NULL DEFAULT 0;
                     UPDATE operation SET running = 1 WHERE json_extract(CAST(body AS TEXT), '$.progress.running') IS NOT NULL;
                     CREATE INDEX operationRunning ON operation(running) WHERE running = 1;

@@ -72,19 +72,11 @@ public struct StoreReader {
             .map { try self.decode(SyncGroup.self, $0) }
     }
 
-    /// The groups that sync on an interval (`interval > 0`) and are ready, oldest first. SQLite picks them
-    /// from the stored JSON, so the scheduler's tick decodes only these, not every group.
+    /// The groups that sync on an interval (`interval > 0`) and are ready, oldest first. They are read through
+    /// the partial index of scheduled groups, so the scheduler's tick reads only these, not every row.
     public func scheduledGroups() throws -> [SyncGroup] {
-        try Data.fetchAll(
-            self.db,
-            sql: """
-                SELECT body FROM resource
-                WHERE type = 'group' AND json_extract(body, '$.settings.interval') > 0
-                AND json_extract(body, '$.syncState') <> ?
-                ORDER BY seq
-                """,
-            arguments: [SyncGroupState.notReady.rawValue]
-        ).map { try self.decode(SyncGroup.self, $0) }
+        try Data.fetchAll(self.db, sql: "SELECT body FROM resource WHERE scheduled = 1 ORDER BY seq")
+            .map { try self.decode(SyncGroup.self, $0) }
     }
 
     public func member(_ path: SyncMemberPath) throws -> SyncMember? {
@@ -186,6 +178,7 @@ public struct StoreWriter {
         parentKey: String,
         subscriptionKey: String,
         busy: Bool,
+        scheduled: Bool = false,
         body: some Encodable & Sendable
     ) throws {
         let data = try encoder.encode(body)
@@ -193,11 +186,11 @@ public struct StoreWriter {
         // durable PUT's work.
         try self.db.cachedStatement(
             sql: """
-                INSERT INTO resource (key, type, parentKey, subscriptionKey, seq, busy, body)
-                VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM resource), ?, ?)
-                ON CONFLICT(key) DO UPDATE SET body = excluded.body, busy = excluded.busy
+                INSERT INTO resource (key, type, parentKey, subscriptionKey, seq, busy, scheduled, body)
+                VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM resource), ?, ?, ?)
+                ON CONFLICT(key) DO UPDATE SET body = excluded.body, busy = excluded.busy, scheduled = excluded.scheduled
                 """
-        ).execute(arguments: [key, table.rawValue, parentKey, subscriptionKey, busy, data])
+        ).execute(arguments: [key, table.rawValue, parentKey, subscriptionKey, busy, scheduled, data])
         self.bodies.remember(body, encodedAs: data, key: key)
         self.changes.upserted(key, body)
     }
@@ -222,6 +215,7 @@ public struct StoreWriter {
             parentKey: group.path.database.id.armKey,
             subscriptionKey: group.path.database.server.subscriptionID.key,
             busy: group.syncState == .progressing,
+            scheduled: (group.settings.interval ?? 0) > 0 && group.syncState != .notReady,
             body: group
         )
     }

@@ -271,8 +271,9 @@ import Testing
     }
 }
 
-/// Recovery finds work left in flight through flags and partial indexes: they must find exactly what reading
-/// and decoding every row finds, in the same order, after any sequence of saves, and in files made before them.
+/// Recovery finds work left in flight, and the scheduler groups to sync, through flags and partial indexes: they
+/// must find exactly what reading and decoding every row finds, in the same order, after any sequence of saves,
+/// and in files made before them.
 @Suite struct InFlightIndexTests {
     /// A member of `group` named `name` in `state`.
     static func member(_ name: String, of group: SyncGroup, state: SyncMemberState) throws -> SyncMember {
@@ -312,8 +313,13 @@ import Testing
         let (busy, allMembers, progressing, allGroups, running) = try await store.read { reader in
             (try reader.busyMembers(), try reader.allMembers(), try reader.progressingGroups(), try reader.allGroups(), try reader.runningOperations())
         }
+        let scheduled = try await store.read { try $0.scheduledGroups() }
         #expect(busy == allMembers.filter { MemberLifecycle.busyStates.contains($0.syncState) }, sourceLocation: sourceLocation)
         #expect(progressing == allGroups.filter { $0.syncState == .progressing }, sourceLocation: sourceLocation)
+        #expect(
+            scheduled == allGroups.filter { ($0.settings.interval ?? 0) > 0 && $0.syncState != .notReady },
+            sourceLocation: sourceLocation
+        )
         #expect(running == (try Self.allOperations(in: file)).filter { $0.progress == .running }, sourceLocation: sourceLocation)
     }
 
@@ -324,7 +330,7 @@ import Testing
         var members: [SyncMember] = []
         var operations: [LongRunningOperation] = []
         for (index, state) in SyncGroupState.allCases.enumerated() {
-            let group = try StateStoreTests.group("g\(index)", interval: -1, state: state)
+            let group = try StateStoreTests.group("g\(index)", interval: [nil, -1, 0, 60][index % 4], state: state)
             groups.append(group)
             for (memberIndex, memberState) in SyncMemberState.allCases.enumerated() {
                 members.append(try Self.member("m\(memberIndex)", of: group, state: memberState))
@@ -341,7 +347,7 @@ import Testing
         return (groups, members, operations)
     }
 
-    @Test("busy members, progressing groups and running operations come back as a full scan finds them, after every change")
+    @Test("busy members, progressing and scheduled groups, running operations come back as a full scan finds them, after every change")
     func indexedReadsEqualFullScans() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("in-flight-\(UUID())")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -359,6 +365,7 @@ import Testing
         }
         for index in groups.indices {
             groups[index].syncState = groups[index].syncState == .progressing ? .good : .progressing
+            groups[index].settings.interval = (groups[index].settings.interval ?? 0) > 0 ? -1 : 300
         }
         for index in operations.indices {
             operations[index].progress = operations[index].progress == .running ? .succeeded : .running
@@ -385,9 +392,10 @@ import Testing
         _ = try await Self.fill(try StateStore.open(directory: directory))
         // Back to the schema of the version before: no flags, no indexes, no record of the migration.
         let older = """
-            DROP INDEX resourceBusy; DROP INDEX operationRunning;
-            ALTER TABLE resource DROP COLUMN busy; ALTER TABLE operation DROP COLUMN running;
-            DELETE FROM grdb_migrations WHERE identifier = 'v4-inFlight'
+            DROP INDEX resourceBusy; DROP INDEX resourceScheduled; DROP INDEX operationRunning;
+            ALTER TABLE resource DROP COLUMN busy; ALTER TABLE resource DROP COLUMN scheduled;
+            ALTER TABLE operation DROP COLUMN running;
+            DELETE FROM grdb_migrations WHERE identifier = 'v4-flags'
             """
         _ = try QueryRunner.run(older, parameters: [], at: file.path)
         let reopened = try StateStore.open(directory: directory)
