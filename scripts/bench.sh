@@ -8,23 +8,28 @@
 #      and the empty data dir
 #   2. HTTP throughput and latency with wrk at 1, 16 and 64 connections: GET of a sync group, list of 100
 #      members, PUT of a member (--lro-style sync), PUT and poll (--lro-style async), 202 polling;
-#      baseline: bench-hello's GET /hello
+#      baseline: bench-hello's GET /hello, and for the list its GET /body (a stored body of the list's size)
 #   3. the SDK walkthrough (azure-mgmt-sql over HTTPS, scripts/sdk_walkthrough.py), whole Python process
-#   4. sync throughput (bench-sync): initial sync of 100,000 and 1,000,000 rows, an incremental sync of
-#      1,000 changes across 3 members; baselines: plain SQLite bulk insert, and the same insert into a
-#      table with the emulator's tracking triggers
+#   4. sync throughput (bench-sync): initial sync of 100,000 and 1,000,000 rows (and of 100,000 between
+#      in-memory databases, against the file-backed rate), an incremental sync of 1,000 changes across 3
+#      members; baselines: plain SQLite bulk insert, the same insert into a table with the emulator's
+#      tracking triggers, and the bare `INSERT INTO main.t SELECT * FROM src.t` of the rows and their
+#      tracking rows between two attached files
 #   5. memory: peak RSS idle and under the 64-connection load; state file size per 1,000 resources
 #   6. request bodies: a 4 MiB `[0,0,…]` body, parsed and refused (request time; baseline: a 4 MiB body
 #      holding one JSON string), and /_emulator/health latency while 8 such bodies arrive at once
 #      (baseline: health alone)
 #   7. isolation (--isolation, run on its own): p99 of GET and PUT on group A idle, while group B's hub of
-#      1,000,000 rows is provisioned, and while a 10 s query runs on B's database; target: at most 2x idle
+#      1,000,000 rows is provisioned, while B syncs them to its member, and while a 10 s query runs on
+#      B's database; target: at most 2x idle
 #
-# Usage: scripts/bench.sh [--quick] [--profile] [--skip-build] [--only bodies|start] [--isolation] | --summarize RESULTS.jsonl
+# Usage: scripts/bench.sh [--quick] [--profile] [--skip-build] [--only bodies|sync|http|start] [--isolation] | --summarize RESULTS.jsonl
 #   --quick       fewer and shorter runs (well under 3 minutes after the build); still prints the table
 #   --profile     also records perf profiles (emulator under GET and PUT load, bench-sync's initial sync)
 #   --skip-build  use the release products already in the scratch path
 #   --only bodies run section 6 alone (then the table has that section and its targets only)
+#   --only sync   run section 4 alone (with --profile, its profile too)
+#   --only http   run section 2 alone (with --profile: also its GET and list profiles)
 #   --only start  run section 1 and the idle half of section 5 alone (start-up time and idle memory)
 #   --isolation   run only entry 7 (BENCH_ISOLATION_ROWS rows in B's hub, default 1000000)
 #   --summarize F print the report's tables again from the JSON lines of an earlier run
@@ -60,9 +65,9 @@ while [[ $# -gt 0 ]]; do
             ;;
         --quick) quick=1 ;;
         --only)
-            only="${1:?--only needs a section name (bodies or start)}"
+            only="${1:?--only needs a section name (bodies, sync, http or start)}"
             shift
-            [[ "$only" == "bodies" || "$only" == "start" ]] || { echo "bench: --only knows 'bodies' and 'start'" >&2; exit 2; }
+            [[ "$only" =~ ^(bodies|sync|http|start)$ ]] || { echo "bench: --only knows 'bodies', 'sync', 'http' and 'start'" >&2; exit 2; }
             ;;
         --profile) profile=1 ;;
         --skip-build) build=0 ;;
@@ -460,6 +465,9 @@ def cmd_summarize(args):
                   f"| {cell(cpu, 0)} |")
                 if load == "get-group" and c == 16:
                     targets["get16"] = (rps, ratio(rps, hello.get(c)))
+                if load == "list-100-members" and c == 16:
+                    body = stats([r["rps"] for r in http if r["load"] == "hello-body" and r["conns"] == c])
+                    targets["list16"] = (rps, ratio(rps, body))
                 if load == "put-sync" and c == 16:
                     targets["put16"] = rps
         w("")
@@ -500,9 +508,11 @@ def cmd_summarize(args):
         for n in sizes:
             bulk = stats([r["rows_per_s"] for r in sync if r["kind"] == "bulk_insert" and r["rows"] == n])
             trig = stats([r["rows_per_s"] for r in sync if r["kind"] == "trigger_insert" and r["rows"] == n])
+            bare = stats([r["rows_per_s"] for r in sync if r["kind"] == "bare_copy" and r["rows"] == n])
             for kind, label in [("bulk_insert", "baseline: plain SQLite bulk insert (1 transaction, prepared statement)"),
                                 ("bulk_insert_grdb", "(the same plain insert, binding through GRDB's `StatementArguments` as the engine does)"),
                                 ("trigger_insert", "baseline: the same insert with the tracking triggers"),
+                                ("bare_copy", "baseline: bare copy between attached files (`INSERT INTO main.t SELECT * FROM src.t`, rows then tracking rows, 1 transaction)"),
                                 ("initial_sync", "initial sync, member → hub (one round)"),
                                 ("initial_sync_memory", "initial sync, in-memory databases")]:
                 s = stats([r["rows_per_s"] for r in sync if r["kind"] == kind and r["rows"] == n])
@@ -511,6 +521,13 @@ def cmd_summarize(args):
                 w(f"| {label} | {n:,} | {cell(s, 0)} | {rfmt(ratio(s, bulk), True)} | {rfmt(ratio(s, trig), True)} |")
                 if kind == "initial_sync":
                     targets.setdefault("initial", []).append((n, s, ratio(s, trig)))
+                    if bare is not None:
+                        cpu = {k: stats([r["cpu_seconds"] for r in sync if r["kind"] == k and r["rows"] == n and "cpu_seconds" in r])
+                               for k in ("bare_copy", "initial_sync")}
+                        targets.setdefault("bare", []).append((n, s, bare, ratio(s, bare), ratio(cpu["bare_copy"], cpu["initial_sync"])))
+                if kind == "initial_sync_memory":
+                    files = stats([r["rows_per_s"] for r in sync if r["kind"] == "initial_sync" and r["rows"] == n])
+                    targets.setdefault("memory", []).append((n, s, files, ratio(s, files)))
             prov = stats([r["rows"] / r["provision_seconds"] for r in sync if r["kind"] == "initial_sync" and r["rows"] == n])
             if prov:
                 w(f"| (provisioning the member: tracking rows for its existing rows, not in the sync time) | {n:,} | {cell(prov, 0)} | {rfmt(ratio(prov, bulk), True)} | {rfmt(ratio(prov, trig), True)} |")
@@ -596,13 +613,19 @@ def cmd_summarize(args):
         label, ready = targets["cold_large"]
         w(f"| cold start with {label} < 300 ms | {cell(ready)} ms | {verdict(None if ready is None else ready['median'] < 300)} |")
     g = targets.get("get16")
-    w(f"| GET ≥ 60% of bare Hummingbird at 16 connections | {rfmt(g[1], True) if g else 'n/a'} | {verdict(None if not g or g[1] is None else g[1] >= 0.6)} |")
+    w(f"| GET of a group ≥ 90% of bare Hummingbird's GET /hello at 16 connections | {rfmt(g[1], True) if g else 'n/a'} | {verdict(None if not g or g[1] is None else g[1] >= 0.9)} |")
+    li = targets.get("list16")
+    w(f"| GET of a list of 100 members ≥ 50% of bare Hummingbird answering a stored body of the same size, 16 connections | {cell(li[0], 0) + ' req/s, ' + rfmt(li[1], True) if li else 'n/a'} | {verdict(None if not li or li[1] is None else li[1] >= 0.5)} |")
     p = targets.get("put16")
     w(f"| durable PUT (sync style) ≥ 2,000 req/s at 16 connections | {cell(p, 0)} req/s | {verdict(None if p is None else p['median'] >= 2000)} |")
     sd = targets.get("sdk")
     w(f"| SDK walkthrough end to end < 3 s, Python startup included | {fmt(sd, 2)} s (startup + walkthrough); whole script {cell(targets.get('sdk_process'), 2)} s | {verdict(None if sd is None else sd < 3)} |")
     for n, si, r in targets.get("initial", []):
         w(f"| initial sync ≥ 100,000 rows/s and ≥ 40% of the tracking-trigger insert ({n:,} rows) | {cell(si, 0)} rows/s, {rfmt(r, True)} | {verdict(None if si is None or r is None else si['median'] >= 100_000 and r >= 0.4)} |")
+    for n, si, files, r in targets.get("memory", []):
+        w(f"| in-memory initial sync ≥ the file-backed set-wise rate of the same run ({n:,} rows) | {cell(si, 0)} rows/s against {cell(files, 0)}, {rfmt(r, True)} | {verdict(None if r is None else r >= 1)} |")
+    for n, si, bare, r, rc in targets.get("bare", []):
+        w(f"| initial sync ≥ 50% of the bare attached copy ({n:,} rows) | {cell(si, 0)} rows/s against {cell(bare, 0)}, {rfmt(r, True)} (by CPU time: {rfmt(rc, True)}) | {verdict(None if r is None else r >= 0.5)} |")
     ic = targets.get("incremental")
     w(f"| incremental sync of 1,000 changes < 100 ms engine time | {cell(ic)} ms | {verdict(None if ic is None else ic['median'] < 100)} |")
     pa = targets.get("parse")
@@ -737,7 +760,7 @@ write_table() {
     meta="$work/meta.json"
     cat >"$meta" <<EOF
 {"section":"meta","mode":"$mode","cold_runs":$cold_runs,"wrk_seconds":$wrk_seconds,"wrk_runs":$wrk_runs,
- "load_names":{"hello":"bench-hello GET /hello (baseline)","get-group":"GET sync group","list-100-members":"GET list of 100 members",
+ "load_names":{"hello":"bench-hello GET /hello (baseline)","hello-body":"bench-hello GET /body, a stored body of the list's size (the list's baseline)","get-group":"GET sync group","list-100-members":"GET list of 100 members",
    "put-sync":"PUT member, changed each time (group of 10), --lro-style sync (answer after commit)","put-async+poll":"PUT member, changed each time (group of 10) + poll, --lro-style async","poll-202":"GET of a pending operation (202)"}}
 EOF
     { tr -d '\n' <"$meta"; echo; } >>"$results"
@@ -778,6 +801,27 @@ if [[ "$only" == "bodies" ]]; then
     exit 0
 fi
 
+# --- 4. Sync throughput (run in its place below, or alone with --only sync) --------------------------
+
+bench_sync_section() {
+    log "sync throughput: rows $sync_rows, $sync_runs run(s); incremental on $incremental_base rows"
+    "$bench_sync" --dir "$work/sync" --rows "$sync_rows" --runs "$sync_runs" --memory-rows 100000 \
+        --incremental-base "$incremental_base" --changes 1000 --members 3 --incremental-runs "$incremental_runs" >>"$results"
+    if [[ $profile -eq 1 ]]; then
+        log "profiling bench-sync's initial sync of 100,000 rows"
+        perf record -F 999 -g -o "$work/perf-sync.data" -- "$bench_sync" --dir "$work/sync-profile" --rows 100000 --runs 3 \
+            --only initial >/dev/null 2>&1 || true
+        profile_report "$work/perf-sync.data" "$out_dir/profile-sync.txt"
+    fi
+}
+
+if [[ "$only" == "sync" ]]; then
+    bench_sync_section
+    write_table
+    exit 0
+fi
+
+if [[ "$only" != "http" ]]; then
 # --- Populated data dir and state size ----------------------------------------------------------
 
 populated="$work/populated"
@@ -838,6 +882,7 @@ if [[ "$only" == "start" ]]; then
     write_table
     exit 0
 fi
+fi
 
 # --- 2. HTTP throughput ---------------------------------------------------------------------------
 
@@ -848,13 +893,18 @@ helper bodies --member "$member_body"
 
 if [[ $have_wrk -eq 1 ]]; then
     log "HTTP loads: ${#connections[@]} connection counts × $wrk_runs run(s) × $wrk_seconds s"
-    start_server hello "$hello" 0
-    hello_pid=$server_pid hello_port=$server_port
     # A: async LROs, for GET, list and PUT+poll.
     start_server emu-async "$emulator" --port 0 --data-dir "$work/http-async" --log-level warning
     async_pid=$server_pid async_port=$server_port
     helper fixture --port "$async_port" --group read-group --members 100 --prefix m-
     helper fixture --port "$async_port" --group poll-group --members 0 --prefix x
+    list_path="$db_path/syncGroups/read-group/syncMembers?$api"
+    # The list's baseline: bench-hello answering a stored body of the list answer's size.
+    list_bytes="$("$python" -c 'import http.client, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1])); c.request("GET", sys.argv[2]); print(len(c.getresponse().read()))' \
+        "$async_port" "$list_path")"
+    start_server hello "$hello" 0 "$list_bytes"
+    hello_pid=$server_pid hello_port=$server_port
     # B: --lro-style sync, for the durable PUT: a group of 10 members, as in the populated data dir, that
     # exist before the runs (every PUT is an update).
     start_server emu-sync "$emulator" --port 0 --data-dir "$work/http-sync" --lro-style sync --log-level warning
@@ -895,7 +945,8 @@ if [[ $have_wrk -eq 1 ]]; then
         local conns="$1" run="$2" seconds="$3"
         wrk_cell hello "$conns" "$run" "$seconds" "$hello_pid" get.lua "http://127.0.0.1:$hello_port/hello"
         wrk_cell get-group "$conns" "$run" "$seconds" "$async_pid" get.lua "http://127.0.0.1:$async_port$db_path/syncGroups/read-group?$api"
-        wrk_cell list-100-members "$conns" "$run" "$seconds" "$async_pid" get.lua "http://127.0.0.1:$async_port$db_path/syncGroups/read-group/syncMembers?$api"
+        wrk_cell hello-body "$conns" "$run" "$seconds" "$hello_pid" get.lua "http://127.0.0.1:$hello_port/body"
+        wrk_cell list-100-members "$conns" "$run" "$seconds" "$async_pid" get.lua "http://127.0.0.1:$async_port$list_path"
         wrk_cell put-sync "$conns" "$run" "$seconds" "$sync_pid" put.lua "http://127.0.0.1:$sync_port" \
             BENCH_GROUP_PATH="$db_path/syncGroups/put-group" BENCH_BODY_FILE="$member_body" BENCH_NAMES="$members_per_group"
         wrk_cell put-async+poll "$conns" "$run" "$seconds" "$async_pid" put_poll.lua "http://127.0.0.1:$async_port" \
@@ -917,12 +968,17 @@ if [[ $have_wrk -eq 1 ]]; then
 
     if [[ $profile -eq 1 ]]; then
         mkdir -p "$out_dir"
-        log "profiling the emulator under GET (16 connections) and durable PUT (16 connections)"
+        log "profiling the emulator under GET, list GET and durable PUT (16 connections each)"
         perf record -F 999 -g -o "$work/perf-get.data" -p "$async_pid" -- sleep 5 >/dev/null 2>&1 &
         perf_pid=$!
         wrk -t 2 -c 16 -d 5s "http://127.0.0.1:$async_port$db_path/syncGroups/read-group?$api" >/dev/null
         wait "$perf_pid" || true
         profile_report "$work/perf-get.data" "$out_dir/profile-get.txt"
+        perf record -F 999 -g -o "$work/perf-list.data" -p "$async_pid" -- sleep 5 >/dev/null 2>&1 &
+        perf_pid=$!
+        wrk -t 2 -c 16 -d 5s "http://127.0.0.1:$async_port$list_path" >/dev/null
+        wait "$perf_pid" || true
+        profile_report "$work/perf-list.data" "$out_dir/profile-list.txt"
         perf record -F 999 -g -o "$work/perf-put.data" -p "$sync_pid" -- sleep 5 >/dev/null 2>&1 &
         perf_pid=$!
         BENCH_GROUP_PATH="$db_path/syncGroups/put-group" BENCH_BODY_FILE="$member_body" BENCH_NAMES="$members_per_group" \
@@ -934,6 +990,10 @@ if [[ $have_wrk -eq 1 ]]; then
     stop_pid "$async_pid"
     stop_pid "$sync_pid"
     stop_pid "$pending_pid"
+fi
+if [[ "$only" == "http" ]]; then
+    write_table
+    exit 0
 fi
 
 # --- 3. SDK workflow ------------------------------------------------------------------------------
@@ -969,15 +1029,7 @@ fi
 
 # --- 4. Sync throughput ---------------------------------------------------------------------------
 
-log "sync throughput: rows $sync_rows, $sync_runs run(s); incremental on $incremental_base rows"
-"$bench_sync" --dir "$work/sync" --rows "$sync_rows" --runs "$sync_runs" --memory-rows 100000 \
-    --incremental-base "$incremental_base" --changes 1000 --members 3 --incremental-runs "$incremental_runs" >>"$results"
-if [[ $profile -eq 1 ]]; then
-    log "profiling bench-sync's initial sync of 100,000 rows"
-    perf record -F 999 -g -o "$work/perf-sync.data" -- "$bench_sync" --dir "$work/sync-profile" --rows 100000 --runs 3 \
-        --only initial >/dev/null 2>&1 || true
-    profile_report "$work/perf-sync.data" "$out_dir/profile-sync.txt"
-fi
+bench_sync_section
 
 bench_bodies
 write_table

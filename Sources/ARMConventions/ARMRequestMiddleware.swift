@@ -22,8 +22,8 @@ public struct ARMRequestMiddleware<Context: ARMRequestContext>: RouterMiddleware
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        let requestIDText = context.armRequestID.uuidString.lowercased()
-        let correlationID = request.headers[.correlationRequestID].flatMap(UUID.init(canonical:))?.uuidString.lowercased()
+        let requestIDText = context.armRequestID.lowercasedString
+        let correlationID = request.headers[.correlationRequestID].flatMap(UUID.init(canonical:))?.lowercasedString
             ?? requestIDText
         var response: Response
         do {

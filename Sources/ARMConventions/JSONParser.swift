@@ -233,39 +233,37 @@ struct JSONParser {
         return value
     }
 
+    /// Reads a string. Runs of plain bytes are copied whole and escapes are appended as UTF-8, so the text
+    /// is validated once at the end; a string without escapes is made straight from its bytes.
     private mutating func parseString() throws -> String {
         self.index += 1
-        var scalars = String.UnicodeScalarView()
-        var chunkStart = self.index
-        func flush(_ parser: JSONParser, upTo end: Int) throws {
-            guard chunkStart < end else { return }
-            guard let text = String(validating: parser.bytes[chunkStart..<end], as: UTF8.self) else {
-                throw parser.error("Invalid UTF-8 in string")
-            }
-            scalars.append(contentsOf: text.unicodeScalars)
-        }
+        let start = self.index
+        var unescaped: [UInt8] = []
+        var runStart = start
         while self.index < self.bytes.count {
             let byte = self.bytes[self.index]
             switch byte {
             case UInt8(ascii: "\""):
-                try flush(self, upTo: self.index)
+                let end = self.index
                 self.index += 1
-                return String(scalars)
+                if runStart == start {
+                    return try self.validated(self.bytes[start..<end])
+                }
+                unescaped.append(contentsOf: self.bytes[runStart..<end])
+                return try self.validated(unescaped[...])
             case UInt8(ascii: "\\"):
-                try flush(self, upTo: self.index)
+                unescaped.append(contentsOf: self.bytes[runStart..<self.index])
                 self.index += 1
                 guard self.index < self.bytes.count else { break }
                 let escape = self.bytes[self.index]
                 self.index += 1
                 switch escape {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{08}")
-                case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): unescaped.append(escape)
+                case UInt8(ascii: "b"): unescaped.append(0x08)
+                case UInt8(ascii: "f"): unescaped.append(0x0C)
+                case UInt8(ascii: "n"): unescaped.append(0x0A)
+                case UInt8(ascii: "r"): unescaped.append(0x0D)
+                case UInt8(ascii: "t"): unescaped.append(0x09)
                 case UInt8(ascii: "u"):
                     var code = try self.hex4()
                     if (0xD800..<0xDC00).contains(code) {
@@ -282,11 +280,11 @@ struct JSONParser {
                     guard let scalar = Unicode.Scalar(code) else {
                         throw self.error("Invalid Unicode escape")
                     }
-                    scalars.append(scalar)
+                    unescaped.append(contentsOf: scalar.utf8)
                 default:
                     throw self.error("Bad JSON escape sequence")
                 }
-                chunkStart = self.index
+                runStart = self.index
             case 0x00..<0x20:
                 throw self.error("Unescaped control character in string")
             default:
@@ -294,6 +292,15 @@ struct JSONParser {
             }
         }
         throw self.error("Unterminated string. Expected delimiter: \"")
+    }
+
+    /// The string `bytes` spell; escapes only ever add whole scalars, so checking the joined bytes once is
+    /// the same as checking every run between them.
+    private func validated(_ bytes: some Collection<UInt8>) throws -> String {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw self.error("Invalid UTF-8 in string")
+        }
+        return text
     }
 
     private mutating func hex4() throws -> UInt32 {

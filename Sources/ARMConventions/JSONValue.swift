@@ -15,7 +15,12 @@ public enum JSONValue: Sendable, Equatable {
     /// - Throws: ``JSONParseError`` with a Newtonsoft-style reason (and position) when it is not valid JSON,
     ///   or nests deeper than 64 levels.
     public static func parse(_ data: Data) throws -> JSONValue {
-        var parser = JSONParser(bytes: Array(data))
+        try self.parse(Array(data))
+    }
+
+    /// Parses `bytes` as one JSON document; see ``parse(_:)-(Data)``.
+    public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
+        var parser = JSONParser(bytes: bytes)
         return try parser.parseDocument()
     }
 
@@ -73,7 +78,11 @@ public enum JSONValue: Sendable, Equatable {
     private static func writeString(_ value: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         defer { output.append(UInt8(ascii: "\"")) }
-        guard value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+        // Native strings are contiguous UTF-8: scanning and copying the buffer is several times faster than
+        // iterating the UTF-8 view, which was a tenth of a list GET (BENCHMARKS.md).
+        let clean = value.utf8.withContiguousStorageIfAvailable { !$0.contains(where: Self.needsEscape) }
+            ?? !value.utf8.contains(where: Self.needsEscape)
+        guard !clean else {
             output.append(contentsOf: value.utf8)
             return
         }
@@ -92,6 +101,10 @@ public enum JSONValue: Sendable, Equatable {
             default: output.append(byte)
             }
         }
+    }
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
     /// The object's members, or `nil` for any other value.

@@ -89,6 +89,29 @@ extension UUID {
     }
 }
 
+extension UUID {
+    /// The canonical text form in lowercase, as ARM writes ids: `uuidString.lowercased()` without the
+    /// `snprintf` and the second pass, for the request id of every response.
+    public var lowercasedString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        return withUnsafeBytes(of: self.uuid) { bytes in
+            String(unsafeUninitializedCapacity: 36) { text in
+                var position = 0
+                for (index, byte) in bytes.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        text[position] = UInt8(ascii: "-")
+                        position += 1
+                    }
+                    text[position] = digits[Int(byte >> 4)]
+                    text[position + 1] = digits[Int(byte & 0xF)]
+                    position += 2
+                }
+                return position
+            }
+        }
+    }
+}
+
 private func hexValue(_ character: UInt8) -> UInt8? {
     switch character {
     case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")

@@ -83,12 +83,17 @@ public enum ChangeTracking {
         try db.tableExists("datasync_tracking_\(table)")
     }
 
+    /// The names of the triggers that track local writes to `table`.
+    static func triggerNames(of table: String) -> [String] {
+        ["insert", "update", "delete"].map { "datasync_\($0)_\(table)" }
+    }
+
     private static func release(_ db: Database, table: String, scope: String) throws {
         try db.execute(sql: "DELETE FROM datasync_scope WHERE scope = ? AND tableName = ?", arguments: [scope, table])
         let users = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM datasync_scope WHERE tableName = ?", arguments: [table]) ?? 0
         guard users == 0 else { return }
-        for trigger in ["insert", "update", "delete"] {
-            try db.execute(sql: "DROP TRIGGER IF EXISTS \(quote("datasync_\(trigger)_\(table)"))")
+        for trigger in self.triggerNames(of: table) {
+            try db.execute(sql: "DROP TRIGGER IF EXISTS \(quote(trigger))")
         }
         try db.execute(sql: "DROP TABLE IF EXISTS \(quote("datasync_tracking_\(table)"))")
         try db.execute(sql: "DELETE FROM datasync_anchor WHERE tableName = ?", arguments: [table])

@@ -75,7 +75,7 @@ extension EmulatedDatabases {
 
     /// An endpoint of a transfer.
     public func endpoint(_ key: DatabaseKey, peer: String, isHub: Bool) throws -> SyncEndpoint {
-        SyncEndpoint(queue: try self.queue(key), file: self.fileURL(key), peer: peer, isHub: isHub)
+        SyncEndpoint(queue: try self.queue(key), location: self.location(key), peer: peer, isHub: isHub)
     }
 
     /// Row count and an order-independent checksum of the selected columns of `table` in `key`, so hub and

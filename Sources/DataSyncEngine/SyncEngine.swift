@@ -5,16 +5,16 @@ import GRDB
 /// One side of a transfer: a database and the peer id the other side knows it by.
 public struct SyncEndpoint: Sendable {
     public let queue: DatabaseQueue
-    /// The database's file: a transfer between two files attaches the source to copy rows set-wise.
-    /// `nil` for an in-memory database, which only the row-by-row path can reach.
-    public let file: URL?
+    /// Where SQLite opens the database (a file path, or the `memdb` URI of an in-memory database): the
+    /// target of a transfer attaches the source there to copy rows set-wise.
+    public let location: String
     /// `hub:<group>` or `member:<member>`: stamped as `origin` on rows it sends, and the key of its anchors.
     public let peer: String
     public let isHub: Bool
 
-    public init(queue: DatabaseQueue, file: URL?, peer: String, isHub: Bool) {
+    public init(queue: DatabaseQueue, location: String, peer: String, isHub: Bool) {
         self.queue = queue
-        self.file = file
+        self.location = location
         self.peer = peer
         self.isHub = isHub
     }
@@ -63,10 +63,11 @@ public struct SyncCancelled: Error, Sendable {}
 /// before them, so the next run retries them.
 ///
 /// The engine tracks the rows it applies itself, at one new version per table and direction; the
-/// triggers track local writes only. Between two database files with no conflict and no failing row,
-/// the whole table is copied set-wise: the target attaches the source and a few `INSERT … SELECT`
-/// statements do the work inside SQLite. Conflicts, failing rows and in-memory databases take the
-/// row-by-row path; both paths leave the same rows, tracking and anchors.
+/// triggers track local writes only. With no conflict and no failing row, the whole table is copied
+/// set-wise: the target attaches the source (a file, or an in-memory database by its `memdb` name, which
+/// every connection of the process shares) and a few `INSERT … SELECT` statements do the work inside
+/// SQLite. Conflicts and failing rows take the row-by-row path; both paths leave the same rows, tracking
+/// and anchors.
 public enum SyncEngine {
     /// Transfers `tables` (parents first) from `source` to `target`.
     /// - Parameter isCancelled: checked between tables.
@@ -91,17 +92,17 @@ public enum SyncEngine {
     private static let attached = "datasync_source"
 
     /// Copies `table`'s changes from `source` to `target` with set-wise statements, or returns `nil` when
-    /// the row-by-row path must do it: a database in memory, a conflict, or a row that fails a constraint.
+    /// the row-by-row path must do it: a conflict, a row that fails a constraint, or one database on both sides.
     static func copySetWise(_ table: SyncTable, from source: SyncEndpoint, to target: SyncEndpoint) throws -> TableTransfer? {
-        guard let sourceFile = source.file, let targetFile = target.file,
-            sourceFile.standardizedFileURL != targetFile.standardizedFileURL
-        else { return nil }
+        guard Self.differ(source.location, target.location) else { return nil }
         return try target.queue.writeWithoutTransaction { db -> TableTransfer? in
             // Should an earlier transfer have failed to detach, its attachment must not block this one.
             if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM pragma_database_list WHERE name = ?)", arguments: [Self.attached]) == true {
                 try db.execute(sql: "DETACH DATABASE \(Self.attached)")
             }
-            try db.execute(sql: "ATTACH DATABASE ? AS \(Self.attached)", arguments: [sourceFile.path])
+            // An in-memory source is a `file:` URI, which SQLite reads as one because it was built with
+            // SQLITE_USE_URI: the emulated databases' own connections open the same way.
+            try db.execute(sql: "ATTACH DATABASE ? AS \(Self.attached)", arguments: [source.location])
             let outcome = Result { () throws -> TableTransfer? in
                 var copied: TableTransfer?
                 do {
@@ -118,6 +119,14 @@ public enum SyncEngine {
             try db.execute(sql: "DETACH DATABASE \(Self.attached)")
             return try outcome.get()
         }
+    }
+
+    /// Whether two locations name different databases (a file by its standardized path, a URI as written).
+    private static func differ(_ first: String, _ second: String) -> Bool {
+        func standardized(_ location: String) -> String {
+            location.hasPrefix("file:") ? location : URL(fileURLWithPath: location).standardizedFileURL.path
+        }
+        return standardized(first) != standardized(second)
     }
 
     /// The set-wise copy, in the target's open transaction with the source attached.
@@ -162,41 +171,72 @@ public enum SyncEngine {
             ) == true
             if conflicted { return nil }
             let nonKeyColumns = table.columns.filter { !table.primaryKey.contains($0) }.map(quote)
-            try db.execute(sql: "UPDATE main.datasync_context SET origin = ? WHERE id = 1", arguments: [sourcePeer])
-            try db.execute(
-                sql: """
-                    INSERT INTO main.\(base) (\(table.columns.map(quote).joined(separator: ", ")))
-                    SELECT \(table.columns.map { "b.\(quote($0))" }.joined(separator: ", ")) \(present) ORDER BY s.version
-                    ON CONFLICT (\(keys.joined(separator: ", "))) DO \(Self.updateClause(nonKeyColumns))
-                    """,
-                arguments: window
-            )
             let tombstones = "SELECT \(sourceKeys) \(changes) AND s.tombstone = 1"
-            try db.execute(sql: "DELETE FROM main.\(base) WHERE (\(keys.joined(separator: ", "))) IN (\(tombstones))", arguments: window)
-            result.deleted = db.changesCount
+            // A delete can only remove rows or tracking here; in an empty table (an initial sync) there is nothing to
+            // remove. Otherwise one scan of the window finds whether any row was deleted there.
+            let empty = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM main.\(base))") == true
+            let deletes = try !(empty && Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM main.\(tracking))") == true)
+                && Bool.fetchOne(db, sql: "SELECT EXISTS (\(tombstones))", arguments: window) == true
+            try db.execute(sql: "UPDATE main.datasync_context SET origin = ? WHERE id = 1", arguments: [sourcePeer])
+            try Self.suspendingOwnTriggers(of: table, in: db, when: empty) {
+                try db.execute(
+                    sql: """
+                        INSERT INTO main.\(base) (\(table.columns.map(quote).joined(separator: ", ")))
+                        SELECT \(table.columns.map { "b.\(quote($0))" }.joined(separator: ", ")) \(present) ORDER BY s.version
+                        ON CONFLICT (\(keys.joined(separator: ", "))) DO \(Self.updateClause(nonKeyColumns))
+                        """,
+                    arguments: window
+                )
+                if deletes {
+                    try db.execute(sql: "DELETE FROM main.\(base) WHERE (\(keys.joined(separator: ", "))) IN (\(tombstones))", arguments: window)
+                    result.deleted = db.changesCount
+                }
+            }
             try db.execute(sql: "UPDATE main.datasync_context SET origin = NULL WHERE id = 1")
             let version = try Self.nextVersion(db, schema: "main")
+            // The time of the change, read once: `julianday('now')` in the statement would parse 'now' for every row.
+            let changedAt = try Double.fetchOne(db, sql: "SELECT julianday('now')") ?? 0
             try db.execute(
                 sql: """
                     INSERT INTO main.\(tracking) (\(keys.joined(separator: ", ")), version, origin, tombstone, changedAt)
-                    SELECT \(sourceKeys), ?4, ?5, 0, julianday('now') \(present)
+                    SELECT \(sourceKeys), ?4, ?5, 0, ?6 \(present)
                     ON CONFLICT (\(keys.joined(separator: ", "))) DO UPDATE SET
                         version = excluded.version, origin = excluded.origin, tombstone = 0, changedAt = excluded.changedAt
                     """,
-                arguments: [lastApplied, newAnchor, targetPeer, version, sourcePeer]
+                arguments: [lastApplied, newAnchor, targetPeer, version, sourcePeer, changedAt]
             )
             result.upserted = db.changesCount
             // A row deleted above still has its live tracking row (the only ones left with tombstone = 0).
-            try db.execute(
-                sql: """
-                    UPDATE main.\(tracking) SET version = ?4, origin = ?5, tombstone = 1, changedAt = julianday('now')
-                    WHERE tombstone = 0 AND (\(keys.joined(separator: ", "))) IN (\(tombstones))
-                    """,
-                arguments: [lastApplied, newAnchor, targetPeer, version, sourcePeer]
-            )
+            if deletes {
+                try db.execute(
+                    sql: """
+                        UPDATE main.\(tracking) SET version = ?4, origin = ?5, tombstone = 1, changedAt = ?6
+                        WHERE tombstone = 0 AND (\(keys.joined(separator: ", "))) IN (\(tombstones))
+                        """,
+                    arguments: [lastApplied, newAnchor, targetPeer, version, sourcePeer, changedAt]
+                )
+            }
         }
         try Self.saveAnchor(db, peer: sourcePeer, table: table.name, version: newAnchor)
         return result
+    }
+
+    /// Runs `body` with the emulator's triggers on `table` dropped, when `suspending`, and puts them back as
+    /// they were (their stored SQL), in the same transaction. While the engine applies rows they stand aside
+    /// anyway (the origin is set), but SQLite still runs each for every row to find that out: a third of an
+    /// initial sync into an empty table (BENCHMARKS.md). The user's own triggers still fire.
+    private static func suspendingOwnTriggers(of table: SyncTable, in db: Database, when suspending: Bool, _ body: () throws -> Void) throws {
+        guard suspending else { return try body() }
+        let names = ChangeTracking.triggerNames(of: table.name)
+        let placeholders = names.map { _ in "?" }.joined(separator: ", ")
+        let saved = try String.fetchAll(
+            db,
+            sql: "SELECT sql FROM main.sqlite_master WHERE type = 'trigger' AND name IN (\(placeholders)) ORDER BY rowid",
+            arguments: StatementArguments(names)
+        )
+        for name in names { try db.execute(sql: "DROP TRIGGER IF EXISTS main.\(quote(name))") }
+        try body()
+        for sql in saved { try db.execute(sql: sql) }
     }
 
     private struct Change {
@@ -206,7 +246,7 @@ public enum SyncEngine {
         let values: [DatabaseValue]?
     }
 
-    private static func transferRowByRow(
+    static func transferRowByRow(
         _ table: SyncTable,
         from source: SyncEndpoint,
         to target: SyncEndpoint,

@@ -3,6 +3,7 @@ import DataSyncModel
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Synchronization
 
 /// One matched ARM request: its path parameters, the api-version that serves it, and its body.
 struct ARMCall: Sendable {
@@ -64,13 +65,9 @@ struct ARMCall: Sendable {
             throw ARMError.requestTooLarge
         }
         guard buffer.readableBytes > 0 else { return nil }
-        let data = Data(buffer.readableBytesView)
-        guard String(data: data, encoding: .utf8) != nil else {
-            throw DataSyncError.invalidRequestContent("The request body is not valid UTF-8.")
-        }
         let value: JSONValue
         do {
-            value = try await parseJSONBody(data)
+            value = try await parseJSONBody(buffer)
         } catch let error as JSONParseError {
             throw DataSyncError.invalidRequestContent(error.reason)
         }
@@ -133,6 +130,7 @@ struct ARMRouteTable: Sendable {
     }
 
     private var routes: [Route] = []
+    private let matched = MatchedPaths()
     let policy: APIVersionPolicy
     let scheme: String
 
@@ -183,6 +181,13 @@ struct ARMRouteTable: Sendable {
     /// The route and operation of `method` on `path`; `nil` outside the ARM namespace.
     func match(_ method: HTTPRequest.Method, path: String) -> ARMRouteMatch? {
         guard Self.isARMPath(path) else { return nil }
+        let (route, parameters) = self.matched.result(path) { self.matchPath(path) }
+        let operation = route.flatMap { self.routes[$0].operations[method]?.name } ?? Self.unknownOperation
+        return ARMRouteMatch(operation: operation, route: route, parameters: parameters)
+    }
+
+    /// The index of the route `path` fits, with its parameters; `nil` and none when no route fits.
+    private func matchPath(_ path: String) -> (route: Int?, parameters: PathParameters) {
         var segments = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst()
         if segments.last?.isEmpty == true { segments = segments.dropLast() }
         for (index, route) in self.routes.enumerated() where route.segments.count == segments.count {
@@ -191,10 +196,9 @@ struct ARMRouteTable: Sendable {
             for (expected, actual) in zip(route.segments, segments) {
                 if case .parameter(let name) = expected { parameters.values.append((name, percentDecoded(Substring(actual)))) }
             }
-            let operation = route.operations[method]?.name ?? Self.unknownOperation
-            return ARMRouteMatch(operation: operation, route: index, parameters: parameters)
+            return (index, parameters)
         }
-        return ARMRouteMatch(operation: Self.unknownOperation, route: nil, parameters: PathParameters())
+        return (nil, PathParameters())
     }
 
     /// Whether `actual` fits `expected`: any segment fits a parameter; a literal fits its spelling in any case,
@@ -233,6 +237,29 @@ struct ARMRouteTable: Sendable {
             response.headers[.warning] = "299 - \"\(warning)\""
         }
         return response
+    }
+}
+
+/// The routes that paths matched, by path: clients ask for the same few paths again and again (polls, GETs
+/// of the same resource), and matching segment by segment against every route was a twentieth of a GET's
+/// CPU (BENCHMARKS.md).
+private final class MatchedPaths: Sendable {
+    /// At most this many paths are kept; past it the memo starts again empty, which bounds its memory.
+    static var capacity: Int { 1024 }
+    private let results = Mutex<[String: (route: Int?, parameters: PathParameters)]>([:])
+
+    /// What `match` answers for `path`, run only the first time `path` is seen.
+    func result(
+        _ path: String,
+        match: () -> (route: Int?, parameters: PathParameters)
+    ) -> (route: Int?, parameters: PathParameters) {
+        if let known = self.results.withLock({ $0[path] }) { return known }
+        let result = match()
+        self.results.withLock { results in
+            if results.count >= Self.capacity { results.removeAll(keepingCapacity: true) }
+            results[path] = result
+        }
+        return result
     }
 }
 

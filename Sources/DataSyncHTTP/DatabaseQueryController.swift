@@ -105,7 +105,7 @@ struct DatabaseQueryController: Sendable {
         let buffer = try await request.body.collect(upTo: armMaximumRequestBytes)
         let body: JSONObject
         do {
-            guard let object = try await parseJSONBody(Data(buffer.readableBytesView)).objectValue else {
+            guard let object = try await parseJSONBody(buffer).objectValue else {
                 throw JSONParseError(reason: "The body must be a JSON object.")
             }
             body = object

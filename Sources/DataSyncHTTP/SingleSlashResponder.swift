@@ -24,8 +24,19 @@ struct SingleSlashResponder<Wrapped: HTTPResponder>: HTTPResponder {
 /// `target` (path and query) with each run of slashes in its path made one; `nil` when it has none.
 /// The query is left alone: a slash there is data.
 func collapsingSlashes(inPathOf target: String) -> String? {
+    // A byte scan: searching the path as characters for "//" was a tenth of a GET's CPU (BENCHMARKS.md).
+    var last: UInt8 = 0
+    var repeated = false
+    for byte in target.utf8 {
+        if byte == UInt8(ascii: "?") { break }
+        if byte == UInt8(ascii: "/") && last == byte {
+            repeated = true
+            break
+        }
+        last = byte
+    }
+    guard repeated else { return nil }
     let pathEnd = target.firstIndex(of: "?") ?? target.endIndex
-    guard target[..<pathEnd].contains("//") else { return nil }
     var path = ""
     var previous: Character?
     for character in target[..<pathEnd] where !(character == "/" && previous == "/") {

@@ -8,6 +8,7 @@ import Hummingbird
 struct SyncAgentController: Sendable {
     let handler: SyncAgentHandler
     let responder: LongRunningResponder
+    let pages: RenderedPages
     private let bodies = RenderedBodies<SyncAgent>()
 
     static let server = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}"
@@ -24,9 +25,12 @@ struct SyncAgentController: Sendable {
     }
 
     @Sendable func listByServer(_ call: ARMCall) async throws -> Response {
-        let page = try await self.handler.list(on: try call.serverPath(), pageToken: call.query("$skipToken"))
-        let wire = Wire(call.apiVersion)
-        return jsonResponse(.ok, Wire.list(page.items.map { wire.agent($0, view: .get) }, nextLink: nextLink(call, page.nextToken)))
+        let server = try call.serverPath()
+        return try await self.pages.response(call) {
+            let page = try await self.handler.list(on: server, pageToken: call.query("$skipToken"))
+            let wire = Wire(call.apiVersion)
+            return Wire.list(page.items.map { wire.agent($0, view: .get) }, nextLink: nextLink(call, page.nextToken))
+        }
     }
 
     @Sendable func get(_ call: ARMCall) async throws -> Response {

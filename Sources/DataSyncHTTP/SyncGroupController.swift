@@ -8,6 +8,7 @@ import Hummingbird
 struct SyncGroupController: Sendable {
     let handler: SyncGroupHandler
     let responder: LongRunningResponder
+    let pages: RenderedPages
     private let bodies = RenderedBodies<SyncGroup>()
 
     static let database = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Sql/servers/{serverName}/databases/{databaseName}"
@@ -35,9 +36,12 @@ struct SyncGroupController: Sendable {
     }
 
     @Sendable func listByDatabase(_ call: ARMCall) async throws -> Response {
-        let page = try await self.handler.list(in: try call.databasePath(), pageToken: call.query("$skipToken"))
-        let wire = Wire(call.apiVersion)
-        return jsonResponse(.ok, Wire.list(page.items.map { wire.group($0, view: .get) }, nextLink: nextLink(call, page.nextToken)))
+        let database = try call.databasePath()
+        return try await self.pages.response(call) {
+            let page = try await self.handler.list(in: database, pageToken: call.query("$skipToken"))
+            let wire = Wire(call.apiVersion)
+            return Wire.list(page.items.map { wire.group($0, view: .get) }, nextLink: nextLink(call, page.nextToken))
+        }
     }
 
     @Sendable func get(_ call: ARMCall) async throws -> Response {

@@ -8,6 +8,7 @@ import Hummingbird
 struct SyncMemberController: Sendable {
     let handler: SyncMemberHandler
     let responder: LongRunningResponder
+    let pages: RenderedPages
     private let bodies = RenderedBodies<SyncMember>()
 
     static let member = SyncGroupController.group + "/syncMembers/{syncMemberName}"
@@ -23,9 +24,12 @@ struct SyncMemberController: Sendable {
     }
 
     @Sendable func listBySyncGroup(_ call: ARMCall) async throws -> Response {
-        let page = try await self.handler.list(in: try call.syncGroupPath(), pageToken: call.query("$skipToken"))
-        let wire = Wire(call.apiVersion)
-        return jsonResponse(.ok, Wire.list(page.items.map { wire.member($0, view: .get) }, nextLink: nextLink(call, page.nextToken)))
+        let group = try call.syncGroupPath()
+        return try await self.pages.response(call) {
+            let page = try await self.handler.list(in: group, pageToken: call.query("$skipToken"))
+            let wire = Wire(call.apiVersion)
+            return Wire.list(page.items.map { wire.member($0, view: .get) }, nextLink: nextLink(call, page.nextToken))
+        }
     }
 
     @Sendable func get(_ call: ARMCall) async throws -> Response {

@@ -150,6 +150,11 @@ public final class StateStore: Sendable {
         try self.writer.read { db in try body(StoreReader(db: db, bodies: self.bodies)) }
     }
 
+    /// A number that changes whenever a commit changes a resource or an operation record (never for one that
+    /// wrote only logs or schemas). Taken before a read, and still the same afterwards, it proves the read
+    /// saw the latest committed resources, so what was built from them can be served again.
+    public var committedGeneration: UInt64 { self.committed.generation() }
+
     /// The latest committed group at `path`, read without a transaction when it is in ``CommittedRows``.
     /// For a single row; reads that must agree with each other belong in one ``read(_:)``.
     public func group(_ path: SyncGroupPath) throws -> SyncGroup? {

@@ -6,7 +6,7 @@
 //
 //   bench-sync [--dir DIR] [--rows 100000,1000000] [--runs 3] [--incremental-base 100000]
 //              [--changes 1000] [--members 3] [--incremental-runs 5] [--memory-rows 100000]
-//              [--only bulk,grdb,trigger,initial,memory,incremental] [--cache-kib K] [--pragma 'name = value']...
+//              [--only bulk,grdb,trigger,bare,initial,memory,incremental] [--cache-kib K] [--pragma 'name = value']...
 //
 // Cases, each on file-backed databases in a fresh directory (WAL, synchronous=NORMAL, as the emulator
 // opens its emulated databases), with the same pre-generated rows:
@@ -15,7 +15,13 @@
 //   initial_sync     a member holds N rows; provisioning it adds their tracking rows (timed apart, as
 //                    `provision_seconds`); then one round as the emulator runs it (hub to member, which is
 //                    empty, then member to hub) moves the N rows to the hub. `seconds` is engine time.
-//   initial_sync_memory  the same with in-memory databases.
+//   bare_copy        the physical limit of initial_sync: the same member and hub (the hub's triggers dropped),
+//                    `INSERT INTO main.t SELECT * FROM src.t` for the rows and for their tracking rows,
+//                    one transaction, the member attached.
+//   initial_sync_memory  initial_sync with in-memory databases (interleaved with the file runs when
+//                    --memory-rows is one of --rows).
+// The bare copy and the initial syncs also report `cpu_seconds`, the process's CPU time over the timed part,
+// which other processes on a shared machine disturb less than the wall time.
 //   incremental_sync a hub and M members share B rows; 1,000 rows change, spread over the members; one
 //                    round (per member: download, then upload) is timed, and so is the next round that
 //                    finishes spreading the changes (`converge_seconds`).
@@ -36,7 +42,7 @@ struct Options {
     var members = 3
     var incrementalRuns = 5
     var memoryRows = 100_000
-    var only: Set<String> = ["bulk", "grdb", "trigger", "initial", "memory", "incremental"]
+    var only: Set<String> = ["bulk", "grdb", "trigger", "bare", "initial", "memory", "incremental"]
     var cacheKiB: Int?
     var pragmas: [String] = []
 
@@ -74,7 +80,7 @@ struct Options {
             case "--pragma": options.pragmas.append(value(argument))
             case "--only": options.only = Set(value(argument).split(separator: ",").map(String.init))
             case "-h", "--help":
-                print("usage: bench-sync [--dir DIR] [--rows N,N] [--runs R] [--incremental-base B] [--changes C] [--members M] [--incremental-runs R] [--memory-rows N] [--only bulk,grdb,trigger,initial,memory,incremental] [--cache-kib K] [--pragma 'name = value']...")
+                print("usage: bench-sync [--dir DIR] [--rows N,N] [--runs R] [--incremental-base B] [--changes C] [--members M] [--incremental-runs R] [--memory-rows N] [--only bulk,grdb,trigger,bare,initial,memory,incremental] [--cache-kib K] [--pragma 'name = value']...")
                 exit(0)
             default: fail("unknown argument '\(argument)'")
             }
@@ -120,6 +126,15 @@ func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
     let start = clock.now
     let result = try body()
     return (result, seconds(clock.now - start))
+}
+
+/// CPU seconds (user and system, all threads) this process has used: on a shared machine, less disturbed by
+/// other processes than wall time.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 // MARK: - Data
@@ -285,27 +300,73 @@ func round(_ databases: EmulatedDatabases, members: [Int]) throws -> Int {
     return applied
 }
 
+/// A member holding `rows`, provisioned (so it tracks them), and an empty provisioned hub; returns the time
+/// provisioning the member took.
+func seed(_ databases: EmulatedDatabases, _ rows: [[DatabaseValue]], options: Options) throws -> Double {
+    let member = try databases.queue(Fixture.memberKey(1))
+    try tune(member, options)
+    try member.write { db in try db.execute(sql: Fixture.createTable) }
+    try insert(rows, into: member)
+    let hub = try databases.queue(Fixture.hubKey)
+    try tune(hub, options)
+    try hub.write { db in try db.execute(sql: Fixture.createTable) }
+    let definitions = try databases.provisionHub(Fixture.hubKey, scope: Fixture.hubPeer, tables: [Fixture.table], now: Fixture.now)
+    let (_, provisioning) = try timed {
+        try databases.provisionMember(Fixture.memberKey(1), scope: Fixture.memberPeer(1), tables: [Fixture.table], definitions: definitions, now: Fixture.now)
+    }
+    return provisioning
+}
+
 func initialSync(_ rows: [[DatabaseValue]], options: Options, run: Int, inMemory: Bool) throws {
     try withDirectory(options, "initial") { dir in
         let databases = EmulatedDatabases(root: inMemory ? nil : dir)
-        let member = try databases.queue(Fixture.memberKey(1))
-        try tune(member, options)
-        try member.write { db in try db.execute(sql: Fixture.createTable) }
-        try insert(rows, into: member)
+        let provisioning = try seed(databases, rows, options: options)
         let hub = try databases.queue(Fixture.hubKey)
-        try tune(hub, options)
-        try hub.write { db in try db.execute(sql: Fixture.createTable) }
-        let definitions = try databases.provisionHub(Fixture.hubKey, scope: Fixture.hubPeer, tables: [Fixture.table], now: Fixture.now)
-        let (_, provisioning) = try timed {
-            try databases.provisionMember(Fixture.memberKey(1), scope: Fixture.memberPeer(1), tables: [Fixture.table], definitions: definitions, now: Fixture.now)
-        }
+        let cpu = cpuSeconds()
         let (applied, elapsed) = try timed { try round(databases, members: [1]) }
+        let cpuUsed = cpuSeconds() - cpu
         guard applied == rows.count, try count(hub) == rows.count else {
             fail("initial sync: applied \(applied), hub has \(try count(hub)), expected \(rows.count)")
         }
         emit([
             "kind": inMemory ? "initial_sync_memory" : "initial_sync", "rows": rows.count, "run": run,
             "seconds": elapsed, "rows_per_s": Double(rows.count) / elapsed, "provision_seconds": provisioning,
+            "cpu_seconds": cpuUsed,
+        ])
+    }
+}
+
+/// The physical limit of an initial sync: the same seeded pair, with the hub's triggers dropped, and the
+/// rows and then their tracking rows copied by bare `INSERT INTO main.t SELECT * FROM src.t`, in one
+/// transaction of the hub with the member attached.
+func bareCopy(_ rows: [[DatabaseValue]], options: Options, run: Int) throws {
+    try withDirectory(options, "bare") { dir in
+        let databases = EmulatedDatabases(root: dir)
+        _ = try seed(databases, rows, options: options)
+        let source = try databases.endpoint(Fixture.memberKey(1), peer: Fixture.memberPeer(1), isHub: false).location
+        let hub = try databases.queue(Fixture.hubKey)
+        let tracking = "datasync_tracking_Customers"
+        try hub.writeWithoutTransaction { db in
+            for event in ["insert", "update", "delete"] { try db.execute(sql: "DROP TRIGGER datasync_\(event)_Customers") }
+        }
+        let cpu = cpuSeconds()
+        let (_, elapsed) = try timed {
+            try hub.writeWithoutTransaction { db in
+                try db.execute(sql: "ATTACH DATABASE ? AS src", arguments: [source])
+                try db.inTransaction(.immediate) {
+                    try db.execute(sql: "INSERT INTO main.Customers SELECT * FROM src.Customers")
+                    try db.execute(sql: "INSERT INTO main.\(tracking) SELECT * FROM src.\(tracking)")
+                    return .commit
+                }
+                try db.execute(sql: "DETACH DATABASE src")
+            }
+        }
+        let cpuUsed = cpuSeconds() - cpu
+        let tracked = try hub.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(tracking)") ?? 0 }
+        guard try count(hub) == rows.count, tracked == rows.count else { fail("bare copy: row or tracking count differs") }
+        emit([
+            "kind": "bare_copy", "rows": rows.count, "run": run, "seconds": elapsed, "rows_per_s": Double(rows.count) / elapsed,
+            "cpu_seconds": cpuUsed,
         ])
     }
 }
@@ -366,10 +427,14 @@ for count in options.rows {
         if options.only.contains("bulk") { try bulkInsert(rows, options: options, run: run, binding: .raw) }
         if options.only.contains("grdb") { try bulkInsert(rows, options: options, run: run, binding: .grdb) }
         if options.only.contains("trigger") { try triggerInsert(rows, options: options, run: run) }
+        if options.only.contains("bare") { try bareCopy(rows, options: options, run: run) }
         if options.only.contains("initial") { try initialSync(rows, options: options, run: run, inMemory: false) }
+        if options.only.contains("memory"), count == options.memoryRows {
+            try initialSync(rows, options: options, run: run, inMemory: true)
+        }
     }
 }
-if options.only.contains("memory"), options.memoryRows > 0 {
+if options.only.contains("memory"), options.memoryRows > 0, !options.rows.contains(options.memoryRows) {
     let rows = makeRows(options.memoryRows)
     for run in 1...options.runs {
         try initialSync(rows, options: options, run: run, inMemory: true)

@@ -15,12 +15,13 @@ import Testing
         #expect(seen.count == 3000)
     }
 
-    @Test("the canonical text form parses as Foundation parses it, in either case; anything else does not")
+    @Test("the canonical text form parses as Foundation parses it, in either case, and is written as Foundation writes it; anything else does not parse")
     func canonicalText() {
         for _ in 0..<100 {
             let id = UUID()
             #expect(UUID(canonical: id.uuidString) == id)
             #expect(UUID(canonical: id.uuidString.lowercased()) == id)
+            #expect(id.lowercasedString == id.uuidString.lowercased())
         }
         let valid = "00000000-1111-2222-3333-44444444444a"
         #expect(UUID(canonical: valid) == UUID(uuidString: valid))
@@ -57,5 +58,64 @@ import Testing
             #expect(queryParameter("api-version", inQuery: query) == nil, "\(query)")
         }
         #expect(queryParameter("api-version", inQuery: nil) == nil)
+    }
+}
+
+@Suite struct JSONStringTests {
+    /// Scalars that exercise every branch of string reading: plain ASCII, characters that must be escaped,
+    /// two-, three- and four-byte UTF-8.
+    static let alphabet: [Unicode.Scalar] = ["a", "Z", "0", " ", "\"", "\\", "/", "\u{08}", "\u{0C}", "\n", "\r", "\t",
+                                             "\u{01}", "\u{1F}", "é", "ß", "€", "中", "\u{FFFD}", "😀", "𝄞"]
+
+    /// Writes `text` as a JSON string, escaping each scalar in one of the ways JSON allows, chosen by `random`.
+    static func encode(_ text: [Unicode.Scalar], using random: inout some RandomNumberGenerator) -> String {
+        var out = "\""
+        for scalar in text {
+            let mustEscape = scalar == "\"" || scalar == "\\" || scalar.value < 0x20
+            switch (mustEscape, Int.random(in: 0..<3, using: &random)) {
+            case (_, 0):
+                if scalar.value > 0xFFFF {
+                    let value = scalar.value - 0x10000
+                    out += String(format: "\\u%04X\\u%04x", 0xD800 + (value >> 10), 0xDC00 + (value & 0x3FF))
+                } else {
+                    out += String(format: "\\u%04x", scalar.value)
+                }
+            case (true, _):
+                let short: [Unicode.Scalar: String] = ["\"": "\\\"", "\\": "\\\\", "\u{08}": "\\b", "\u{0C}": "\\f",
+                                                       "\n": "\\n", "\r": "\\r", "\t": "\\t"]
+                out += short[scalar] ?? String(format: "\\u%04x", scalar.value)
+            case (false, 1) where scalar == "/":
+                out += "\\/"
+            default:
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    @Test("strings with any mix of plain runs and escapes read back as written, over a seeded corpus")
+    func seededCorpus() throws {
+        var random = SeededGenerator(seed: 0x5EED_0012)
+        for _ in 0..<2000 {
+            let text = (0..<Int.random(in: 0..<40, using: &random)).map { _ in Self.alphabet.randomElement(using: &random)! }
+            let json = Self.encode(text, using: &random)
+            let parsed = try JSONValue.parse(Data(json.utf8))
+            var expected = String.UnicodeScalarView()
+            expected.append(contentsOf: text)
+            #expect(parsed == .string(String(expected)), "\(json)")
+        }
+    }
+
+    @Test("invalid UTF-8, lone surrogates and bad escapes in a string are refused", arguments: [
+        Array(#"["a"#.utf8) + [0xC3, 0x28] + Array(#""]"#.utf8),
+        Array(#"[""#.utf8) + [0xE2, 0x82] + Array(#"\n"]"#.utf8),
+        Array(#"["\ud800"]"#.utf8),
+        Array(#"["\ud800\u0041"]"#.utf8),
+        Array(#"["\x"]"#.utf8),
+        Array(#"["\u12"]"#.utf8),
+        Array(#"["abc"#.utf8),
+    ])
+    func refused(_ bytes: [UInt8]) {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(bytes) }
     }
 }

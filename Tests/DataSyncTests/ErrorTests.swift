@@ -276,6 +276,23 @@ import Testing
         }
     }
 
+    @Test("a body over 64 KiB, parsed in the low-priority lane, reads as a small one does; bad UTF-8 in it is refused")
+    func largeBodies() async throws {
+        try await withEmulator { arm in
+            let value = String(repeating: "é\\\"😀x", count: 20_000)
+            let reply = try await arm.sql("s1", "d1", "SELECT ? AS v, length(?) AS n", [.string(value), .string(value)])
+            #expect(reply.status == .ok)
+            #expect(reply.object?["rows"] == .array([.array([.string(value), .integer(Int64(value.unicodeScalars.count))])]))
+            let body = Array(#"{"dialect":"sqlite","sql":"SELECT 1","parameters":[""#.utf8)
+                + Array(repeating: UInt8(ascii: "a"), count: 100_000) + [0xC3, 0x28] + Array(#""]}"#.utf8)
+            let refused = try await arm.client.execute(
+                uri: "/_emulator/databases/s1/d1/query", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(bytes: body))
+            #expect(refused.status == .badRequest)
+            #expect(String(buffer: refused.body).contains("InvalidRequestContent"))
+        }
+    }
+
     @Test("the correlation id echoes the client's")
     func correlation() async throws {
         try await withEmulator { arm in

@@ -25,6 +25,20 @@ import Testing
         #expect(self.policy.allowsHost(authority) == allowed)
     }
 
+    @Test("the byte check for 127.0.0.1 and localhost passes only what the general parse finds loopback")
+    func plainLoopback() {
+        for authority in ["127.0.0.1", "localhost", "127.0.0.1:10880", "localhost:65535", "localhost:0"] {
+            #expect(LocalOriginPolicy.isPlainLoopback(authority), "\(authority)")
+        }
+        for authority in [
+            "127.0.0.1", "localhost:1", "127.0.0.1:", "127.0.0.1:123456", "127.0.0.10:80", "127.0.0.1.evil.example",
+            "localhost.evil.example", "localhost:port", "localhost:1:2", "localhost:9x", "localhostx", "127.0.0.1/x",
+            "LOCALHOST", "localhost.", "user@localhost", "",
+        ] where LocalOriginPolicy.isPlainLoopback(authority) {
+            #expect(LocalOriginPolicy.isLoopbackHost(authority), "\(authority)")
+        }
+    }
+
     @Test("origins normalise scheme, case, default port and trailing slash; anything else is not an origin")
     func origins() {
         #expect(LocalOriginPolicy.normalisedOrigin("HTTP://LocalHost:3000/") == "http://localhost:3000")

@@ -390,6 +390,7 @@ extension ARMClient {
         ("/t1/oauth2/v2.0/token", IdentityEndpoint.token(.tenant("t1"))),
         ("/adfs/oauth2/v2.0/token", .token(.adfs(tenant: nil))),
         ("/adfs/t1/oauth2/v2.0/token", .token(.adfs(tenant: "t1"))),
+        ("/adfs/t1/oauth2/v2.0/token/", .token(.adfs(tenant: "t1"))),
         ("/t1/v2.0/.well-known/openid-configuration", .openIDConfiguration(.tenant("t1"))),
         ("/adfs/.well-known/openid-configuration", .openIDConfiguration(.adfs(tenant: nil))),
         ("/adfs/t1/.well-known/openid-configuration", .openIDConfiguration(.adfs(tenant: "t1"))),

@@ -132,9 +132,8 @@ struct ARMClient {
         try await self.finish(try await self.put(HowTo.memberPath(name, group: group), try HowTo.fixture("create-sync-member")))
     }
 
-    /// Runs SQL in an emulated database through the query endpoint.
-    @discardableResult
     /// Runs `sql` in an emulated database; the engine's tests speak the SQLite dialect unless they say otherwise.
+    @discardableResult
     func sql(_ server: String, _ database: String, _ sql: String, _ parameters: [JSONValue] = [], dialect: String = "sqlite") async throws -> Reply {
         let body = JSONValue.object(["sql": .string(sql), "parameters": .array(parameters), "dialect": .string(dialect)]).serialized()
         return try await self.send(.post, "/_emulator/databases/\(server)/\(database)/query", body: body, apiVersion: .some(nil))
