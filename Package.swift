@@ -152,7 +152,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Benchmarks (scripts/bench.sh): a bare Hummingbird baseline, and the sync engine on its own.
+        // Benchmarks (scripts/bench.sh): a bare Hummingbird baseline, the sync engine on its own, and a generator
+        // of large data dirs through the state store.
         .executableTarget(
             name: "bench-hello",
             dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
@@ -165,6 +166,11 @@ let package = Package(
                 "DataSyncModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "bench-state",
+            dependencies: ["DataSyncModel", "DataSyncStore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

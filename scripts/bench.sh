@@ -3,7 +3,9 @@
 # baseline taken in the same run (the machines are shared and noisy, so ratios are what count):
 #
 #   1. cold start: exec to the readiness line and to the first 200 of /_emulator/health, on an empty data
-#      dir and on one holding 1,000 groups with 10 members each; baseline: bench-hello (bare Hummingbird)
+#      dir, on one holding 1,000 groups with 10 members each (made over HTTP), and on one holding 100,000
+#      resources (made by bench-state through the state store); baselines: bench-hello (bare Hummingbird),
+#      and the empty data dir
 #   2. HTTP throughput and latency with wrk at 1, 16 and 64 connections: GET of a sync group, list of 100
 #      members, PUT of a member (--lro-style sync), PUT and poll (--lro-style async), 202 polling;
 #      baseline: bench-hello's GET /hello, and for the list its GET /body (a stored body of the list's size)
@@ -26,7 +28,7 @@
 # commits and writes from /_emulator/metrics before and after it: the mean writes per commit times the
 # fdatasync rate is the disk's ceiling for durable PUTs, 2 cores over the CPU per PUT the CPU's.
 #
-# Usage: scripts/bench.sh [--quick] [--profile] [--skip-build] [--only bodies|sync|http|put] [--isolation] | --summarize RESULTS.jsonl
+# Usage: scripts/bench.sh [--quick] [--profile] [--skip-build] [--only bodies|sync|http|put|start] [--isolation] | --summarize RESULTS.jsonl
 #   --quick       fewer and shorter runs (well under 3 minutes after the build); still prints the table
 #   --profile     also records perf profiles (emulator under GET and PUT load, bench-sync's initial sync)
 #   --skip-build  use the release products already in the scratch path
@@ -35,6 +37,7 @@
 #   --only http   run section 2 alone (with --profile: also its GET and list profiles)
 #   --only put    the durable PUT at 16 connections against bench-hello's GET, interleaved, with the disk's
 #                 fdatasync rate and the writes per commit (and its profile with --profile)
+#   --only start  run section 1 and the idle half of section 5 alone (start-up time and idle memory)
 #   --isolation   run only entry 7 (BENCH_ISOLATION_ROWS rows in B's hub, default 1000000)
 #   --summarize F print the report's tables again from the JSON lines of an earlier run
 # Environment:
@@ -45,6 +48,7 @@
 #   BENCH_WRK_RUNS      wrk runs per cell (default 3; quick: 1)
 #   BENCH_COLD_RUNS     cold starts per case (default 7; quick: 3)
 #   BENCH_GROUPS        groups in the populated data dir (default 1000; quick: 100), 10 members each
+#   BENCH_LARGE_STATE   resources in the large data dir of the cold start (default 100000), 10 members a group
 #   BENCH_SDK_RUNS      SDK walkthrough runs (default 3; quick: 1)
 #
 # Output: the Markdown table on stdout, also written with the raw JSON lines to BENCH_OUT.
@@ -68,11 +72,11 @@ while [[ $# -gt 0 ]]; do
             ;;
         --quick) quick=1 ;;
         --only)
-            only="${1:?--only needs a section name (bodies, sync, http or put)}"
+            only="${1:?--only needs a section name (bodies, sync, http, put or start)}"
             shift
             case "$only" in
-                bodies | sync | http | put) ;;
-                *) echo "bench: --only knows 'bodies', 'sync', 'http' and 'put'" >&2; exit 2 ;;
+                bodies | sync | http | put | start) ;;
+                *) echo "bench: --only knows 'bodies', 'sync', 'http', 'put' and 'start'" >&2; exit 2 ;;
             esac
             ;;
         --profile) profile=1 ;;
@@ -456,17 +460,23 @@ def cmd_summarize(args):
     if cold:
         w(f"### 1. Cold start (ms, {meta['cold_runs']} runs per case, interleaved)")
         w("")
-        w("| process and data dir | exec → readiness line | exec → first 200 | ratio to hello (readiness) | ratio to hello (first 200) |")
-        w("|---|---|---|---|---|")
+        w("| process and data dir | exec → readiness line | exec → first 200 | ratio to hello (readiness) | ratio to hello (first 200) | ratio to the empty data dir (readiness) |")
+        w("|---|---|---|---|---|---|")
         labels = list(dict.fromkeys(r["case"] for r in cold))
         base = [r for r in cold if r["case"] == labels[0]]
         b_ready, b_first = stats([r["ready_ms"] for r in base]), stats([r["first200_ms"] for r in base])
+        empty = next((stats([r["ready_ms"] for r in cold if r["case"] == label]) for label in labels if "empty" in label), None)
         for label in labels:
             sel = [r for r in cold if r["case"] == label]
             ready, first = stats([r["ready_ms"] for r in sel]), stats([r["first200_ms"] for r in sel])
-            w(f"| {label} | {cell(ready)} | {cell(first)} | {rfmt(ratio(ready, b_ready))} | {rfmt(ratio(first, b_first))} |")
+            to_empty = rfmt(ratio(ready, empty)) if label.startswith("emulator") else ""
+            w(f"| {label} | {cell(ready)} | {cell(first)} | {rfmt(ratio(ready, b_ready))} | {rfmt(ratio(first, b_first))} | {to_empty} |")
             if "empty" in label:
                 targets["cold"] = ready
+            elif "groups ×" in label:
+                targets["cold_groups"] = (label.removeprefix("emulator, "), ready, ratio(ready, empty))
+            elif "bench-state" in label:
+                targets["cold_large"] = (label.removeprefix("emulator, ").removesuffix(" (bench-state)"), ready)
         w("")
 
     # HTTP
@@ -597,6 +607,10 @@ def cmd_summarize(args):
                 w(f"| {r['process']} | {r['when']} | {fmt(mib(r.get('rss_kib')))} | {fmt(mib(r.get('hwm_kib')))} | {'' if cpu is None else fmt(cpu)} |")
                 if r["process"].startswith("emulator") and r["when"].startswith("idle") and "empty" in r["process"]:
                     targets["idle"] = mib(r.get("hwm_kib"))
+                if r["process"].startswith("emulator") and r["when"].startswith("idle") and "groups ×" in r["process"]:
+                    targets["idle_groups"] = (r["process"].removeprefix("emulator, "), mib(r.get("rss_kib")))
+                if r["process"].startswith("emulator") and r["when"].startswith("peak") and mib(r.get("hwm_kib")) > targets.get("peak", ("", 0))[1]:
+                    targets["peak"] = (r["process"].split(" (")[0], mib(r.get("hwm_kib")))
             w("")
         for r in state:
             w(f"State file after {r['groups']:,} groups × {r['members']} members = {r['resources']:,} resources "
@@ -640,6 +654,12 @@ def cmd_summarize(args):
         return "n/a" if ok is None else ("**met**" if ok else "**not met**")
     s = targets.get("cold")
     w(f"| cold start to readiness < 150 ms, empty data dir | {cell(s)} ms | {verdict(None if s is None else s['median'] < 150)} |")
+    if "cold_groups" in targets:
+        label, ready, to_empty = targets["cold_groups"]
+        w(f"| cold start with {label} ≤ 1.2× the empty data dir | {cell(ready)} ms, {rfmt(to_empty)} | {verdict(None if to_empty is None else to_empty <= 1.2)} |")
+    if "cold_large" in targets:
+        label, ready = targets["cold_large"]
+        w(f"| cold start with {label} < 300 ms | {cell(ready)} ms | {verdict(None if ready is None else ready['median'] < 300)} |")
     g = targets.get("get16")
     w(f"| GET of a group ≥ 90% of bare Hummingbird's GET /hello at 16 connections | {rfmt(g[1], True) if g else 'n/a'} | {verdict(None if not g or g[1] is None else g[1] >= 0.9)} |")
     li = targets.get("list16")
@@ -672,6 +692,10 @@ def cmd_summarize(args):
         w(f"| /_emulator/health p99 < 50 ms while 8 such bodies arrive | {fmt(h8['p99_ms'], 2)} ms | {verdict(h8['p99_ms'] < 50)} |")
     idle = targets.get("idle")
     w(f"| idle RSS < 40 MB (peak RSS, VmHWM, after start on an empty data dir) | {fmt(idle)} MiB | {verdict(None if idle is None else idle * 1.048576 < 40)} |")
+    for key, label, limit in (("idle_groups", "idle RSS < 40 MiB with {}", 40), ("peak", "peak RSS after all HTTP loads < 45 MiB ({})", 45)):
+        if key in targets:
+            what, value = targets[key]
+            w(f"| {label.format(what)} | {fmt(value)} MiB | {verdict(None if value is None else value < limit)} |")
     print("\n".join(out))
 
 
@@ -708,7 +732,8 @@ bin="$(swift build -c release --scratch-path "$scratch" --package-path "$repo" -
 emulator="$bin/datasync-emulator"
 hello="$bin/bench-hello"
 bench_sync="$bin/bench-sync"
-for binary in "$emulator" "$hello" "$bench_sync"; do
+bench_state="$bin/bench-state"
+for binary in "$emulator" "$hello" "$bench_sync" "$bench_state"; do
     [[ -x "$binary" ]] || { log "missing $binary (build without --skip-build)"; exit 1; }
 done
 
@@ -956,13 +981,24 @@ PYTHON
 )"
 record "{\"section\":\"state\",\"groups\":$groups,\"members\":$members_per_group,\"resources\":$resources,\"bytes\":$state_bytes,\"resource_bytes\":${resource_bytes:-null},\"populate_s\":$populate_s}"
 
+# The large data dir: groups of 10 members, written by bench-state through the state store (as the emulator
+# writes them, operation records included); one start and stop then checkpoints its WAL, as a clean stop does.
+large_groups=$(((${BENCH_LARGE_STATE:-100000} + members_per_group) / (members_per_group + 1)))
+large="$work/large"
+read -r large_resources large_s < <("$bench_state" --dir "$large" --groups "$large_groups" --members "$members_per_group")
+log "large data dir: $large_resources resources written by bench-state in $large_s s"
+start_server large-first "$emulator" --port 0 --data-dir "$large" --log-level warning
+stop_pid "$server_pid"
+large_label="$(sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$large_resources")"
+
 # --- 1. Cold start --------------------------------------------------------------------------------
 
 log "cold start: $cold_runs runs per case"
 helper coldstart --runs "$cold_runs" --results "$results" --work "$work" \
     --case "{\"label\":\"bench-hello (baseline)\",\"health\":\"/hello\",\"command\":[\"$hello\",\"0\"]}" \
     --case "{\"label\":\"emulator, empty data dir\",\"health\":\"/_emulator/health\",\"command\":[\"$emulator\",\"--port\",\"0\",\"--data-dir\",\"{FRESH}\"]}" \
-    --case "{\"label\":\"emulator, $groups_label groups × $members_per_group members\",\"health\":\"/_emulator/health\",\"command\":[\"$emulator\",\"--port\",\"0\",\"--data-dir\",\"$populated\"]}"
+    --case "{\"label\":\"emulator, $groups_label groups × $members_per_group members\",\"health\":\"/_emulator/health\",\"command\":[\"$emulator\",\"--port\",\"0\",\"--data-dir\",\"$populated\"]}" \
+    --case "{\"label\":\"emulator, $large_label resources (bench-state)\",\"health\":\"/_emulator/health\",\"command\":[\"$emulator\",\"--port\",\"0\",\"--data-dir\",\"$large\"]}"
 
 # --- 5a. Idle memory ------------------------------------------------------------------------------
 
@@ -985,6 +1021,10 @@ record_memory "emulator, $groups_label groups × $members_per_group members" "id
 stop_pid "$idle_hello"
 stop_pid "$idle_empty"
 stop_pid "$idle_populated"
+if [[ "$only" == "start" ]]; then
+    write_table
+    exit 0
+fi
 fi
 
 # --- 2. HTTP throughput ---------------------------------------------------------------------------

@@ -51,7 +51,8 @@ public func buildApplication(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "datasync-emulator"
         ),
-        services: [SyncScheduler(coordinator: parts.coordinator)],
+        // Services stop in reverse order, after the server: the scheduler, then the store.
+        services: [StateStoreCloser(store: store, logger: logger), SyncScheduler(coordinator: parts.coordinator)],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host

@@ -111,7 +111,7 @@ public struct LifecycleRecovery: Sendable {
     private func settleInterruptedWork() async throws {
         let now = self.environment.clock.now
         try await self.environment.store.write { store in
-            for var member in try store.reader.members(in: MemberLifecycle.busyStates) {
+            for var member in try store.reader.busyMembers() {
                 var lifecycle = MemberLifecycle(member.syncState)
                 let actions: [MemberLifecycle.Action]
                 switch member.syncState {
@@ -126,7 +126,7 @@ public struct LifecycleRecovery: Sendable {
                 try store.save(member)
                 try writeLogs(actions, of: member, now: now, store: store)
             }
-            for var group in try store.reader.allGroups() where group.syncState == .progressing {
+            for var group in try store.reader.progressingGroups() {
                 var lifecycle = GroupLifecycle(group.syncState)
                 _ = try lifecycle.handle(.interruptedByRestart)
                 group.syncState = lifecycle.state

@@ -54,16 +54,26 @@ extension StoreReader {
     }
 
     /// The operations whose work had not finished when they were last written: after a restart, the work
-    /// the previous process left in flight.
+    /// the previous process left in flight. Read through the partial index of running operations, so the
+    /// cost follows their number, not that of every operation ever accepted.
     public func runningOperations() throws -> [LongRunningOperation] {
-        try Data.fetchAll(
-            self.db,
-            sql: "SELECT body FROM operation WHERE json_extract(CAST(body AS TEXT), '$.progress.running') IS NOT NULL"
-        ).map { try self.decode(LongRunningOperation.self, $0) }
+        try Data.fetchAll(self.db, sql: "SELECT body FROM operation WHERE running = 1 ORDER BY rowid")
+            .map { try self.decode(LongRunningOperation.self, $0) }
     }
 
-    /// Every member whose state is one of `states`.
-    public func members(in states: Set<SyncMemberState>) throws -> [SyncMember] {
-        try self.allMembers().filter { states.contains($0.syncState) }
+    /// The members in one of ``MemberLifecycle/busyStates``, oldest first, through the partial index of busy
+    /// resources (no other member is read).
+    public func busyMembers() throws -> [SyncMember] {
+        try self.busyResources(SyncMember.self, table: .member)
+    }
+
+    /// The groups that are `Progressing`, oldest first, through the partial index of busy resources.
+    public func progressingGroups() throws -> [SyncGroup] {
+        try self.busyResources(SyncGroup.self, table: .group)
+    }
+
+    private func busyResources<T: Decodable>(_ type: T.Type, table: ResourceTable) throws -> [T] {
+        try Data.fetchAll(self.db, sql: "SELECT body FROM resource WHERE busy = 1 AND type = ? ORDER BY seq", arguments: [table.rawValue])
+            .map { try self.decode(type, $0) }
     }
 }

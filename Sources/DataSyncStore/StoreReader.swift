@@ -82,19 +82,11 @@ public struct StoreReader {
             .map { try self.decode(SyncGroup.self, $0) }
     }
 
-    /// The groups that sync on an interval (`interval > 0`) and are ready, oldest first. SQLite picks them
-    /// from the stored JSON, so the scheduler's tick decodes only these, not every group.
+    /// The groups that sync on an interval (`interval > 0`) and are ready, oldest first. They are read through
+    /// the partial index of scheduled groups, so the scheduler's tick reads only these, not every row.
     public func scheduledGroups() throws -> [SyncGroup] {
-        try Data.fetchAll(
-            self.db,
-            sql: """
-                SELECT body FROM resource
-                WHERE type = 'group' AND json_extract(body, '$.settings.interval') > 0
-                AND json_extract(body, '$.syncState') <> ?
-                ORDER BY seq
-                """,
-            arguments: [SyncGroupState.notReady.rawValue]
-        ).map { try self.decode(SyncGroup.self, $0) }
+        try Data.fetchAll(self.db, sql: "SELECT body FROM resource WHERE scheduled = 1 ORDER BY seq")
+            .map { try self.decode(SyncGroup.self, $0) }
     }
 
     public func member(_ path: SyncMemberPath) throws -> SyncMember? {
@@ -195,6 +187,8 @@ public struct StoreWriter {
         table: ResourceTable,
         parentKey: String,
         subscriptionKey: String,
+        busy: Bool,
+        scheduled: Bool = false,
         body: some Encodable & Sendable
     ) throws {
         let data = try stateJSON(body)
@@ -202,11 +196,11 @@ public struct StoreWriter {
         // durable PUT's work.
         try self.db.cachedStatement(
             sql: """
-                INSERT INTO resource (key, type, parentKey, subscriptionKey, seq, body)
-                VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM resource), ?)
-                ON CONFLICT(key) DO UPDATE SET body = excluded.body
+                INSERT INTO resource (key, type, parentKey, subscriptionKey, seq, busy, scheduled, body)
+                VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM resource), ?, ?, ?)
+                ON CONFLICT(key) DO UPDATE SET body = excluded.body, busy = excluded.busy, scheduled = excluded.scheduled
                 """
-        ).execute(arguments: [key, table.rawValue, parentKey, subscriptionKey, data])
+        ).execute(arguments: [key, table.rawValue, parentKey, subscriptionKey, busy, scheduled, data])
         self.bodies.remember(body, encodedAs: data, key: key)
         self.changes.upserted(key, body)
     }
@@ -230,6 +224,8 @@ public struct StoreWriter {
             table: .group,
             parentKey: group.path.database.id.armKey,
             subscriptionKey: group.path.database.server.subscriptionID.key,
+            busy: group.syncState == .progressing,
+            scheduled: (group.settings.interval ?? 0) > 0 && group.syncState != .notReady,
             body: group
         )
     }
@@ -246,6 +242,7 @@ public struct StoreWriter {
             table: .member,
             parentKey: member.path.group.id.armKey,
             subscriptionKey: member.path.group.database.server.subscriptionID.key,
+            busy: MemberLifecycle.busyStates.contains(member.syncState),
             body: member
         )
     }
@@ -260,6 +257,7 @@ public struct StoreWriter {
             table: .agent,
             parentKey: agent.path.server.id.armKey,
             subscriptionKey: agent.path.server.subscriptionID.key,
+            busy: false,
             body: agent
         )
     }
@@ -272,8 +270,11 @@ public struct StoreWriter {
         let key = operation.id.uuidString.lowercased()
         let data = try stateJSON(operation)
         try self.db.cachedStatement(
-            sql: "INSERT INTO operation (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body"
-        ).execute(arguments: [key, data])
+            sql: """
+                INSERT INTO operation (id, running, body) VALUES (?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET body = excluded.body, running = excluded.running
+                """
+        ).execute(arguments: [key, operation.progress == .running, data])
         // Only polls read an operation back, and they read the committed rows: keeping it for decoding too
         // would hold every operation twice.
         self.changes.upserted(key, operation)

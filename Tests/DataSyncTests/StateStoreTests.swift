@@ -273,3 +273,183 @@ import Testing
         return String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]), as: UTF8.self)
     }
 }
+
+/// Recovery finds work left in flight, and the scheduler groups to sync, through flags and partial indexes: they
+/// must find exactly what reading and decoding every row finds, in the same order, after any sequence of saves,
+/// and in files made before them.
+@Suite struct InFlightIndexTests {
+    /// A member of `group` named `name` in `state`.
+    static func member(_ name: String, of group: SyncGroup, state: SyncMemberState) throws -> SyncMember {
+        var member = SyncMember(
+            path: SyncMemberPath(group: group.path, name: try ResourceName(name, kind: .syncMember)),
+            settings: SyncMemberSettings(),
+            createdAt: Date(timeIntervalSince1970: 1_790_000_000)
+        )
+        member.syncState = state
+        return member
+    }
+
+    static func operation(_ result: OperationResult, _ progress: OperationProgress) -> LongRunningOperation {
+        LongRunningOperation(
+            id: UUID(),
+            subscriptionID: StateStoreTests.database.server.subscriptionID,
+            resourceGroup: StateStoreTests.database.server.resourceGroup,
+            result: result,
+            startTime: Date(timeIntervalSince1970: 1_790_000_000),
+            readyAt: Date(timeIntervalSince1970: 1_790_000_000),
+            progress: progress
+        )
+    }
+
+    /// Every operation, decoded from every row, in the order they were first stored.
+    static func allOperations(in file: URL) throws -> [LongRunningOperation] {
+        guard case .rows(_, let rows) = try QueryRunner.run("SELECT CAST(body AS TEXT) FROM operation ORDER BY rowid", parameters: [], at: file.path)
+        else { return [] }
+        return try rows.map { row in
+            guard case .text(let body) = row[0] else { throw CocoaError(.coderInvalidValue) }
+            return try JSONDecoder().decode(LongRunningOperation.self, from: Data(body.utf8))
+        }
+    }
+
+    /// The indexed reads against the full scans.
+    static func expectSameAsFullScan(_ store: StateStore, file: URL, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let (busy, allMembers, progressing, allGroups, running) = try await store.read { reader in
+            (try reader.busyMembers(), try reader.allMembers(), try reader.progressingGroups(), try reader.allGroups(), try reader.runningOperations())
+        }
+        let scheduled = try await store.read { try $0.scheduledGroups() }
+        #expect(busy == allMembers.filter { MemberLifecycle.busyStates.contains($0.syncState) }, sourceLocation: sourceLocation)
+        #expect(progressing == allGroups.filter { $0.syncState == .progressing }, sourceLocation: sourceLocation)
+        #expect(
+            scheduled == allGroups.filter { ($0.settings.interval ?? 0) > 0 && $0.syncState != .notReady },
+            sourceLocation: sourceLocation
+        )
+        #expect(running == (try Self.allOperations(in: file)).filter { $0.progress == .running }, sourceLocation: sourceLocation)
+    }
+
+    /// Groups in every state, each with members in every state, and operations in every progress; then every
+    /// busy resource settles and every settled one becomes busy, and running operations finish.
+    static func fill(_ store: StateStore) async throws -> (groups: [SyncGroup], members: [SyncMember], operations: [LongRunningOperation]) {
+        var groups: [SyncGroup] = []
+        var members: [SyncMember] = []
+        var operations: [LongRunningOperation] = []
+        for (index, state) in SyncGroupState.allCases.enumerated() {
+            let group = try StateStoreTests.group("g\(index)", interval: [nil, -1, 0, 60][index % 4], state: state)
+            groups.append(group)
+            for (memberIndex, memberState) in SyncMemberState.allCases.enumerated() {
+                members.append(try Self.member("m\(memberIndex)", of: group, state: memberState))
+            }
+            for progress in [OperationProgress.running, .succeeded, .failed(.interruptedByRestart)] {
+                operations.append(Self.operation(.groupUpserted(group, created: true), progress))
+            }
+        }
+        try await store.write { [groups, members, operations] writer in
+            for group in groups { try writer.save(group) }
+            for member in members { try writer.save(member) }
+            for operation in operations { try writer.save(operation) }
+        }
+        return (groups, members, operations)
+    }
+
+    @Test("busy members, progressing and scheduled groups, running operations come back as a full scan finds them, after every change")
+    func indexedReadsEqualFullScans() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("in-flight-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try StateStore.open(directory: directory)
+        let file = directory.appendingPathComponent("state.sqlite")
+        var (groups, members, operations) = try await Self.fill(store)
+        try await Self.expectSameAsFullScan(store, file: file)
+        #expect(try await store.read { try $0.busyMembers() }.count == MemberLifecycle.busyStates.count * groups.count)
+
+        // Busy becomes settled and settled becomes busy; running operations finish and finished ones run again.
+        let states = SyncMemberState.allCases
+        for index in members.indices {
+            let next = states[(states.firstIndex(of: members[index].syncState)! + 1) % states.count]
+            members[index].syncState = next
+        }
+        for index in groups.indices {
+            groups[index].syncState = groups[index].syncState == .progressing ? .good : .progressing
+            groups[index].settings.interval = (groups[index].settings.interval ?? 0) > 0 ? -1 : 300
+        }
+        for index in operations.indices {
+            operations[index].progress = operations[index].progress == .running ? .succeeded : .running
+        }
+        try await store.write { [groups, members, operations] writer in
+            for group in groups { try writer.save(group) }
+            for member in members { try writer.save(member) }
+            for operation in operations { try writer.save(operation) }
+        }
+        try await Self.expectSameAsFullScan(store, file: file)
+        #expect(try await store.read { try $0.progressingGroups() }.count == groups.count - 1)
+
+        // Deleting a group takes its busy members with it; after a reopening the flags are still right.
+        try await store.write { [path = groups[0].path] in try $0.deleteGroup(path) }
+        try await Self.expectSameAsFullScan(store, file: file)
+        try await Self.expectSameAsFullScan(try StateStore.open(directory: directory), file: file)
+    }
+
+    @Test("a state file from before the flags gets them from its rows when it is opened")
+    func olderFileGetsFlags() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("in-flight-older-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("state.sqlite")
+        _ = try await Self.fill(try StateStore.open(directory: directory))
+        // Back to the schema of the version before: no flags, no indexes, no record of the migration.
+        let older = """
+            DROP INDEX resourceBusy; DROP INDEX resourceScheduled; DROP INDEX operationRunning;
+            ALTER TABLE resource DROP COLUMN busy; ALTER TABLE resource DROP COLUMN scheduled;
+            ALTER TABLE operation DROP COLUMN running;
+            DELETE FROM grdb_migrations WHERE identifier = 'v4-flags'
+            """
+        _ = try QueryRunner.run(older, parameters: [], at: file.path)
+        let reopened = try StateStore.open(directory: directory)
+        try await Self.expectSameAsFullScan(reopened, file: file)
+        #expect(try await reopened.read { try $0.runningOperations() }.count == SyncGroupState.allCases.count)
+        #expect(try await reopened.read { try $0.busyMembers() }.count == MemberLifecycle.busyStates.count * SyncGroupState.allCases.count)
+    }
+}
+
+/// A cleanly closed state file skips `quick_check` at the next open only while it is exactly as it was left.
+@Suite struct CleanCloseTests {
+    /// A store in a new directory holding `count` groups.
+    static func store(groups count: Int) async throws -> (StateStore, URL) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clean-close-\(UUID())")
+        let store = try StateStore.open(directory: directory)
+        let groups = try (0..<count).map { try StateStoreTests.group("g\($0)", interval: $0, state: .good) }
+        try await store.write { writer in
+            for group in groups { try writer.save(group) }
+        }
+        return (store, directory)
+    }
+
+    @Test("a clean close leaves a record that the next open removes; a store never closed leaves none")
+    func recordLifecycle() async throws {
+        let (store, directory) = try await Self.store(groups: 3)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let record = directory.appendingPathComponent("state.clean")
+        #expect(!FileManager.default.fileExists(atPath: record.path))
+        try store.close()
+        #expect(FileManager.default.fileExists(atPath: record.path))
+        await #expect(throws: (any Error).self) { try await store.read { try $0.allGroups() } }
+        let reopened = try StateStore.open(directory: directory)
+        #expect(!FileManager.default.fileExists(atPath: record.path))
+        #expect(try await reopened.read { try $0.allGroups() }.count == 3)
+    }
+
+    @Test("a page damaged after a clean close is still found as corruption")
+    func damageAfterCleanClose() async throws {
+        let (store, directory) = try await Self.store(groups: 400)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try store.close()
+        let file = directory.appendingPathComponent("state.sqlite")
+        var bytes = try Data(contentsOf: file)
+        #expect(bytes.count > 5 * 4096)
+        bytes.replaceSubrange(3 * 4096..<4 * 4096, with: Data(repeating: 0x42, count: 4096))
+        try bytes.write(to: file)
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("state.clean").path))
+        #expect {
+            try StateStore.open(directory: directory)
+        } throws: { error in
+            (error as? StateStoreError)?.isCorruption == true
+        }
+    }
+}
