@@ -6,16 +6,17 @@
 struct JSONParser {
     static let maximumDepth = 64
 
-    /// One step of the path to the value being read.
-    private enum PathStep {
-        case key(String)
-        case index(Int)
-    }
+    /// The path to the value being read, one entry per open container: an array's entry is the index of
+    /// the element being read (``betweenElements`` after it), an object's is ``keyStep(_:)`` of the member's
+    /// key in `keys`. Plain integers, so that an array updates its entry in place for each element.
+    private var steps: [Int] = []
+    private var keys: [String] = []
+    private static let betweenElements = -1
+    private static func keyStep(_ keyIndex: Int) -> Int { -2 - keyIndex }
 
     let bytes: [UInt8]
     var index = 0
     var depth = 0
-    private var steps: [PathStep] = []
 
     init(bytes: [UInt8]) {
         self.bytes = bytes
@@ -35,10 +36,12 @@ struct JSONParser {
     /// The path of the value being read, as Newtonsoft.Json writes it: `properties.schema.tables[0]`.
     private var path: String {
         var text = ""
-        for step in self.steps {
-            switch step {
-            case .key(let key): text += text.isEmpty ? key : ".\(key)"
-            case .index(let index): text += "[\(index)]"
+        for step in self.steps where step != Self.betweenElements {
+            if step >= 0 {
+                text += "[\(step)]"
+            } else {
+                let key = self.keys[Self.keyStep(step)]
+                text += text.isEmpty ? key : ".\(key)"
             }
         }
         return text
@@ -109,7 +112,8 @@ struct JSONParser {
                 throw self.error("Invalid property identifier character")
             }
             let key = try self.parseString()
-            self.steps.append(.key(key))
+            self.keys.append(key)
+            self.steps.append(Self.keyStep(self.keys.count - 1))
             self.skipWhitespace()
             guard self.index < self.bytes.count, self.bytes[self.index] == UInt8(ascii: ":") else {
                 throw self.error("Invalid character after parsing property name. Expected ':'")
@@ -124,12 +128,14 @@ struct JSONParser {
             if self.bytes[self.index] == UInt8(ascii: ",") {
                 self.index += 1
                 self.steps.removeLast()
+                self.keys.removeLast()
                 continue
             }
             guard self.bytes[self.index] == UInt8(ascii: "}") else {
                 throw self.error("After parsing a value an unexpected character was encountered")
             }
             self.steps.removeLast()
+            self.keys.removeLast()
             self.index += 1
             self.depth -= 1
             return .object(object)
@@ -146,11 +152,13 @@ struct JSONParser {
             self.depth -= 1
             return .array(values)
         }
+        self.steps.append(Self.betweenElements)
+        let step = self.steps.count - 1
         while true {
             self.skipWhitespace()
-            self.steps.append(.index(values.count))
+            self.steps[step] = values.count
             values.append(try self.parseValue())
-            self.steps.removeLast()
+            self.steps[step] = Self.betweenElements
             self.skipWhitespace()
             guard self.index < self.bytes.count else {
                 throw self.error("Unexpected end when reading JSON")
@@ -162,6 +170,7 @@ struct JSONParser {
             guard self.bytes[self.index] == UInt8(ascii: "]") else {
                 throw self.error("After parsing a value an unexpected character was encountered")
             }
+            self.steps.removeLast()
             self.index += 1
             self.depth -= 1
             return .array(values)
