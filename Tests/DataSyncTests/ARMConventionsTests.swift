@@ -119,3 +119,52 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONValue.parse(bytes) }
     }
 }
+
+@Suite struct JSONDocumentTests {
+    /// A random document of nested arrays and objects whose strings hold brackets, commas, quotes and
+    /// backslashes (what the element count before parsing must step over), and integers near the ends of
+    /// the fast path (18 digits) and of Int64. No booleans: Foundation on Linux reads them as numbers.
+    static func document(depth: Int, using random: inout some RandomNumberGenerator) -> String {
+        let leaves = ["0", "7", "-12", "999999999999999999", "-999999999999999999", "1000000000000000000",
+                      "9223372036854775807", "-9223372036854775808", "9223372036854775808", "1.5", "-2.25e1",
+                      "null", #""""#, #""a,b]""#, #""[{\"x\":1}]""#, #""\\""#, #"" \\\" ]""#]
+        guard depth > 0, Int.random(in: 0..<3, using: &random) > 0 else { return leaves.randomElement(using: &random)! }
+        let count = Int.random(in: 0..<5, using: &random)
+        let children = (0..<count).map { _ in Self.document(depth: depth - 1, using: &random) }
+        if Bool.random(using: &random) { return "[" + children.joined(separator: " , ") + "]" }
+        return "{" + children.enumerated().map { "\"k\($0.offset)]\":\($0.element)" }.joined(separator: ",") + "}"
+    }
+
+    /// `value` rebuilt from what Foundation's parser read, in the same terms as ``JSONValue``.
+    static func foundationValue(_ value: Any) -> JSONValue {
+        switch value {
+        case let array as [Any]: return .array(array.map(Self.foundationValue))
+        case let object as [String: Any]: return .object(JSONObject(object.map { ($0.key, Self.foundationValue($0.value)) }.sorted { $0.0 < $1.0 }))
+        case let string as String: return .string(string)
+        case is NSNull: return .null
+        case let number as NSNumber:
+            if let exact = Int64(exactly: number), !"\(number)".contains(".") { return .integer(exact) }
+            return .double(number.doubleValue)
+        default: return .null
+        }
+    }
+
+    static func sortedMembers(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .array(let values): return .array(values.map(Self.sortedMembers))
+        case .object(let object): return .object(JSONObject(object.members.map { ($0.key, Self.sortedMembers($0.value)) }.sorted { $0.0 < $1.0 }))
+        default: return value
+        }
+    }
+
+    @Test("nested documents read as Foundation reads them, over a seeded corpus")
+    func seededDocuments() throws {
+        var random = SeededGenerator(seed: 0xA11A_0016)
+        for _ in 0..<500 {
+            let text = Self.document(depth: 5, using: &random)
+            let ours = try JSONValue.parse(Data(text.utf8))
+            let theirs = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+            #expect(Self.sortedMembers(ours) == Self.sortedMembers(Self.foundationValue(theirs)), "\(text)")
+        }
+    }
+}
